@@ -1,0 +1,207 @@
+"""One frozen settings object: a TOML file plus ORDERBRIDGE_* environment overrides, validated once.
+
+Environment variables nest with a double underscore, so `ORDERBRIDGE_CONNECTWISE__PRIVATE_KEY`
+overrides `[connectwise] private_key`. Every problem is reported at start-up with the key that is
+wrong and what to do, instead of surfacing as a KeyError in the middle of a cycle.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from orderbridge.errors import ConfigError, register_secret
+
+ENV_PREFIX = "ORDERBRIDGE_"
+DEFAULT_CONFIG_PATH = "orderbridge.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConnectWiseSettings(_Section):
+    base_url: str = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0"
+    company: str = Field(min_length=1)
+    public_key: str = Field(min_length=1)
+    private_key: SecretStr
+    client_id: str = Field(min_length=1, description="the clientId GUID from developer.connectwise.com")
+    api_version: str = "2025.1"
+    tracking_field: str = Field(default="Send to TDS", description="caption of the checkbox custom field")
+    page_size: int = Field(default=1000, ge=1, le=1000)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    requests_per_minute: int = Field(default=900, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.rstrip("/")
+
+
+class TDSynnexSettings(_Section):
+    url: str = "https://ec.synnex.com/SynnexXML/POStatus"
+    user_id: str = Field(min_length=1)
+    password: SecretStr
+    customer_number: str = Field(min_length=1, max_length=10)
+    timezone: str = Field(default="America/Los_Angeles", description="zone of offset-less XML timestamps")
+    request_version: str = "2.7"
+    concurrency: int = Field(default=8, ge=1, le=256)
+    requests_per_minute: int = Field(default=600, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Los_Angeles") from exc
+        return value
+
+
+class StatusNames(_Section):
+    """ConnectWise PO status names for each stage; `setup` creates the missing ones."""
+
+    accepted: str = Field(default="TDS Accepted", min_length=1, max_length=50)
+    released: str = Field(default="TDS Released", min_length=1, max_length=50)
+    shipped: str = Field(default="TDS Shipped", min_length=1, max_length=50)
+    invoiced: str = Field(default="TDS Invoiced", min_length=1, max_length=50)
+    closed: str = Field(default="TDS Closed", min_length=1, max_length=50)
+
+    def all(self) -> tuple[str, ...]:
+        return (self.accepted, self.released, self.shipped, self.invoiced, self.closed)
+
+
+class HttpSettings(_Section):
+    timeout_s: float = Field(default=30.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1, le=20)
+    backoff_base_s: float = Field(default=0.5, ge=0)
+    backoff_cap_s: float = Field(default=30.0, ge=0)
+    max_retry_after_s: float = Field(default=120.0, ge=0, description="longest Retry-After we wait inline")
+    max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    allow_insecure_loopback: bool = Field(
+        default=False, description="allow http:// to 127.0.0.1/localhost (the simulators) only"
+    )
+
+
+class SyncSettings(_Section):
+    fail_fast: bool = False
+
+
+class StoreSettings(_Section):
+    url: str = "sqlite:///orderbridge.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        nested_model_default_partial_update=True,
+    )
+
+    connectwise: ConnectWiseSettings
+    tdsynnex: TDSynnexSettings
+    statuses: StatusNames = StatusNames()
+    http: HttpSettings = HttpSettings()
+    sync: SyncSettings = SyncSettings()
+    store: StoreSettings = StoreSettings()
+
+    @model_validator(mode="after")
+    def _urls_are_safe(self) -> Settings:
+        for key, url in (("connectwise.base_url", self.connectwise.base_url), ("tdsynnex.url", self.tdsynnex.url)):
+            check_url(key, url, allow_insecure_loopback=self.http.allow_insecure_loopback)
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first so ORDERBRIDGE_* overrides the file (passed in as init kwargs).
+        return (env_settings, init_settings)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(key: str, url: str, *, allow_insecure_loopback: bool) -> None:
+    """HTTPS only, no userinfo; plain http only to loopback and only when explicitly allowed."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValueError(f"{key}: credentials in the URL are not allowed; use the key/password settings")
+    host = parts.hostname or ""
+    if not host:
+        raise ValueError(f"{key}: {url!r} is not an absolute URL")
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and allow_insecure_loopback and is_loopback_host(host):
+        return
+    if parts.scheme == "http" and is_loopback_host(host):
+        raise ValueError(f"{key}: http:// to {host} needs [http] allow_insecure_loopback = true (simulators only)")
+    raise ValueError(f"{key}: {url!r} must use https://")
+
+
+def _describe(errors: list[Any]) -> list[str]:
+    lines = []
+    for error in errors:
+        loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "missing":
+            env = ENV_PREFIX + "__".join(str(p).upper() for p in error["loc"])
+            message = f"required; set it in the config file or {env}"
+        elif error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against config.example.toml)"
+        lines.append(f"{loc}: {message}")
+    return lines
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate, or raise ConfigError."""
+    data: dict[str, Any] = {}
+    config_path = Path(path) if path is not None else Path(os.environ.get(ENV_PREFIX + "CONFIG", DEFAULT_CONFIG_PATH))
+    if config_path.exists():
+        try:
+            data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(config_path), f"is not valid TOML: {exc}") from None
+    elif path is not None:
+        raise ConfigError(str(config_path), "file not found")
+    if overrides:
+        data = _deep_merge(data, overrides)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(str(config_path), "invalid:\n  " + "\n  ".join(_describe(exc.errors()))) from None
+    register_secret(settings.connectwise.private_key.get_secret_value())
+    register_secret(settings.tdsynnex.password.get_secret_value())
+    return settings
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
