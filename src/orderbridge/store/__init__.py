@@ -1,1 +1,33 @@
-"""store."""
+"""orderbridge's own database: tracked orders, events, cycles and the activity log.
+
+Import from here: `Store` and the records it takes and returns. The URL decides the backend
+(`sqlite:///orderbridge.db` by default, `postgresql+psycopg://…` for scale-out).
+"""
+
+from orderbridge.store.activity import COLUMNS as ACTIVITY_COLUMNS
+from orderbridge.store.activity import ExportFormat, export_activity, load_activity
+from orderbridge.store.records import (
+    ActivityEntry,
+    ActivityFilter,
+    CycleRecord,
+    EventRecord,
+    SyncRecord,
+    TrackedOrder,
+    encode_value,
+)
+from orderbridge.store.store import Store
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "ActivityEntry",
+    "ActivityFilter",
+    "CycleRecord",
+    "EventRecord",
+    "ExportFormat",
+    "Store",
+    "SyncRecord",
+    "TrackedOrder",
+    "encode_value",
+    "export_activity",
+    "load_activity",
+]

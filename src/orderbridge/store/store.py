@@ -1,0 +1,254 @@
+"""The Store: every read and write orderbridge makes to its own database, chosen by URL.
+
+SQLite (WAL, one file) is the default for a single machine; PostgreSQL serves scale-out. The same
+statements run on both: upserts and duplicate-tolerant inserts use `ON CONFLICT`, which both support.
+Each public method is one short transaction, so the engine never holds a lock across an HTTP call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Insert, and_, case, create_engine, delete, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from orderbridge.errors import redact
+from orderbridge.store import schema
+from orderbridge.store.activity import activity_row, entry_from_row, select_activity
+from orderbridge.store.records import ActivityEntry, ActivityFilter, CycleRecord, EventRecord, SyncRecord, TrackedOrder
+from orderbridge.store.rows import cycle_from_row, event_from_row, event_row, tracked_from_row, tracked_row
+from orderbridge.store.tables import activity, cycles, events, tracked_orders
+
+# Well under SQLite's bound-parameter limit (32766 since 3.32, 999 before) and PostgreSQL's 65535.
+IN_CHUNK = 500
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start : start + IN_CHUNK]
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    in_memory = parsed.database in (None, "", ":memory:")
+    if in_memory:
+        # One shared connection, or each checkout would see its own empty database.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite (it would defer BEGIN past our reads) and
+        # issue BEGIN ourselves below: the recipe SQLAlchemy documents for correct SQLite transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"unsupported database {connection.dialect.name!r}; use sqlite:// or postgresql+psycopg://")
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open the database at `url` (`sqlite:///path.db`, `sqlite:///:memory:`, `postgresql+psycopg://…`)."""
+        backend = make_url(url).get_backend_name()
+        if backend == "sqlite":
+            engine = _sqlite_engine(url)
+        elif backend == "postgresql":
+            engine = create_engine(url, pool_pre_ping=True)
+        else:
+            raise ValueError(f"unsupported store URL scheme {backend!r}; use sqlite:/// or postgresql+psycopg://")
+        store = cls(engine)
+        if migrate:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        schema.upgrade(self.engine)
+
+    def schema_version(self) -> str | None:
+        return schema.current_revision(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    # -- tracked orders and events -------------------------------------------------------------------
+
+    def load_tracked(self, tenant: str, po_ids: Iterable[int]) -> dict[int, TrackedOrder]:
+        """The known rows among `po_ids`; a PO missing from the result is new."""
+        found: dict[int, TrackedOrder] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(po_ids):
+                query = select(tracked_orders).where(
+                    tracked_orders.c.tenant == tenant, tracked_orders.c.po_id.in_(chunk)
+                )
+                for row in connection.execute(query).mappings():
+                    found[row["po_id"]] = tracked_from_row(row)
+        return found
+
+    def due(self, tenant: str, now: datetime, *, limit: int = 1000) -> list[TrackedOrder]:
+        """Orders whose `next_check_at` has passed (never-scheduled ones first), soonest first."""
+        query = (
+            select(tracked_orders)
+            .where(tracked_orders.c.tenant == tenant)
+            .where((tracked_orders.c.next_check_at <= now) | tracked_orders.c.next_check_at.is_(None))
+            .order_by(tracked_orders.c.next_check_at.is_not(None), tracked_orders.c.next_check_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [tracked_from_row(row) for row in connection.execute(query).mappings()]
+
+    def event_keys(self, tenant: str, po_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+        """Recorded event keys per PO; every requested id is present (empty when it has none)."""
+        ids = set(po_ids)
+        keys: dict[int, set[str]] = {po_id: set() for po_id in ids}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(ids):
+                query = select(events.c.po_id, events.c.key).where(events.c.tenant == tenant, events.c.po_id.in_(chunk))
+                for po_id, key in connection.execute(query):
+                    keys[po_id].add(key)
+        return {po_id: frozenset(found) for po_id, found in keys.items()}
+
+    def events_for(self, tenant: str, po_id: int) -> list[EventRecord]:
+        query = (
+            select(events)
+            .where(events.c.tenant == tenant, events.c.po_id == po_id)
+            .order_by(events.c.occurred_at, events.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [event_from_row(row) for row in connection.execute(query).mappings()]
+
+    def set_event_note(self, tenant: str, po_id: int, key: str, note_id: int) -> None:
+        """Remember the ConnectWise note written for an event, so a restart does not write it again."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(events)
+                .where(events.c.tenant == tenant, events.c.po_id == po_id, events.c.key == key)
+                .values(note_id=note_id)
+            )
+
+    def save_results(self, tenant: str, results: Sequence[SyncRecord]) -> None:
+        """One transaction for the whole batch: the tracked row, its events and its activity commit
+        together or not at all (G2), so a crash mid-batch replays cleanly on the next cycle."""
+        for result in results:
+            if result.tracked.tenant != tenant:
+                raise ValueError(
+                    f"batch for tenant {tenant!r} holds PO {result.tracked.po_id} of {result.tracked.tenant!r}"
+                )
+        if not results:
+            return
+        now = datetime.now(UTC)
+        # Last copy wins for a PO listed twice: PostgreSQL refuses to upsert one row twice per statement.
+        tracked = {r.tracked.po_id: tracked_row(r.tracked, now) for r in results}
+        event_rows: dict[tuple[int, str], dict[str, Any]] = {}
+        for result in results:
+            for record in result.events:
+                event_rows.setdefault((record.po_id, record.dedup_key), event_row(record, tenant))
+        entries = [entry for result in results for entry in result.activity]
+        with self.engine.begin() as connection:
+            connection.execute(self._upsert_tracked(connection), list(tracked.values()))
+            if event_rows:
+                ignore = _insert(connection, events).on_conflict_do_nothing(index_elements=["tenant", "po_id", "key"])
+                connection.execute(ignore, list(event_rows.values()))
+            if entries:
+                connection.execute(activity.insert(), [activity_row(entry) for entry in entries])
+
+    @staticmethod
+    def _upsert_tracked(connection: Connection) -> Insert:
+        stmt = _insert(connection, tracked_orders)
+        new, old = stmt.excluded, tracked_orders.c
+        # G8: a stage only moves forward, whatever a stale or replayed observation says; and an answer
+        # that carries no stage (notFound, a failure) never erases the one we know.
+        stage = case(
+            (new.stage.is_(None), old.stage),
+            (old.stage.is_(None), new.stage),
+            (new.stage > old.stage, new.stage),
+            else_=old.stage,
+        )
+        keep = {"tenant", "po_id", "first_seen_at"}  # first seen stays the first time we saw it
+        values: dict[str, Any] = {c.name: new[c.name] for c in tracked_orders.columns if c.name not in keep}
+        values["stage"] = stage
+        return stmt.on_conflict_do_update(index_elements=["tenant", "po_id"], set_=values)
+
+    # -- activity --------------------------------------------------------------------------------------
+
+    def append_activity(self, entries: Sequence[ActivityEntry]) -> None:
+        if not entries:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(activity.insert(), [activity_row(entry) for entry in entries])
+
+    def query_activity(self, f: ActivityFilter) -> list[ActivityEntry]:
+        with self.engine.connect() as connection:
+            return [entry_from_row(row) for row in connection.execute(select_activity(f)).mappings()]
+
+    def prune_activity(self, before: datetime, *, tenant: str | None = None) -> int:
+        """Delete activity older than `before` (retention is the operator's choice); returns rows removed."""
+        condition = activity.c.at < before
+        if tenant is not None:
+            condition = and_(condition, activity.c.tenant == tenant)
+        with self.engine.begin() as connection:
+            return connection.execute(delete(activity).where(condition)).rowcount
+
+    # -- cycles ----------------------------------------------------------------------------------------
+
+    def start_cycle(self, tenant: str, started_at: datetime, *, dry_run: bool) -> int:
+        row = {"tenant": tenant, "started_at": started_at, "dry_run": dry_run, "counts": {}, "status": "running"}
+        with self.engine.begin() as connection:
+            result = connection.execute(cycles.insert().returning(cycles.c.id), row)
+            return int(result.scalar_one())
+
+    def finish_cycle(self, cycle_id: int, finished_at: datetime, counts: Mapping[str, int], status: str) -> None:
+        with self.engine.begin() as connection:
+            done = connection.execute(
+                update(cycles)
+                .where(cycles.c.id == cycle_id)
+                .values(finished_at=finished_at, counts=dict(counts), status=redact(status))
+            )
+            if done.rowcount != 1:
+                raise LookupError(f"no cycle {cycle_id} to finish")
+
+    def last_cycle(self, tenant: str) -> CycleRecord | None:
+        query = (
+            select(cycles)
+            .where(cycles.c.tenant == tenant)
+            .order_by(cycles.c.started_at.desc(), cycles.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return None if row is None else cycle_from_row(row)
