@@ -1,0 +1,133 @@
+"""The TD SYNNEX XML PO Status client: one POST per PO, through the shared HTTP policy, parsed by the codec.
+
+It is separate from `xml.py` so the codec stays pure (the simulator uses it too) and all network concerns
+(status codes, retries, credentials) sit here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from orderbridge.config import HttpSettings, TDSynnexSettings
+from orderbridge.domain import DistributorOrder
+from orderbridge.errors import (
+    AuthError,
+    ConfigError,
+    InvalidPurchaseOrder,
+    MalformedResponse,
+    RequestRejected,
+    TransientApiError,
+    register_secret,
+)
+from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.tdsynnex.xml import build_status_request, parse_status_response
+
+SERVICE = "tdsynnex"
+
+
+class TDSynnexClient:
+    """Asks TD SYNNEX where one PO is. Pass `transport=` to mount the simulator in-process."""
+
+    def __init__(
+        self,
+        settings: TDSynnexSettings,
+        http: HttpSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        self._tz = ZoneInfo(settings.timezone)
+        # load_settings registers it too; settings built directly (tests, tenants) must not leak it either.
+        register_secret(settings.password.get_secret_value())
+        policy = ServicePolicy.from_settings(
+            SERVICE, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
+        )
+        self._http = ServiceHTTP(policy, transport=transport, sleep=sleep)
+
+    @property
+    def stats(self) -> CallStats:
+        return self._http.stats
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> TDSynnexClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def _request_body(self, po_number: str) -> bytes:
+        settings = self._settings
+        try:
+            return build_status_request(
+                user_id=settings.user_id,
+                password=settings.password.get_secret_value(),
+                customer_number=settings.customer_number,
+                po_number=po_number,
+                version=settings.request_version,
+            )
+        except ValueError as exc:
+            # The builder names the field, never its value.
+            if str(exc).startswith("po_number"):
+                raise InvalidPurchaseOrder(f"PO number cannot be sent to TD SYNNEX: {exc}") from None
+            raise ConfigError("tdsynnex", str(exc)) from None
+
+    async def get_status(self, po_number: str) -> DistributorOrder:
+        """The TD SYNNEX view of one reseller PO (every sales order and line behind it)."""
+        if not po_number or not po_number.strip():
+            raise InvalidPurchaseOrder("the PO has no PO number, and TD SYNNEX status is keyed by it")
+        body = self._request_body(po_number)
+        # A status query is a read, so ServiceHTTP may repeat it after a timeout or a 5xx.
+        reply = await self._http.request(
+            "POST",
+            self._settings.url,
+            content=body,
+            headers={"Content-Type": "application/xml"},
+            idempotent=True,
+        )
+        self._check_status(reply)
+        try:
+            return parse_status_response(reply.content, tz=self._tz)
+        except MalformedResponse as exc:
+            raise MalformedResponse(f"TD SYNNEX status for PO {po_number!r}: {exc.message}") from None
+
+    @staticmethod
+    def _check_status(reply: Reply) -> None:
+        status = reply.status
+        if 200 <= status < 300:
+            return
+        excerpt, request_id = reply.text, reply.request_id
+        if status in (401, 403):
+            raise AuthError(
+                "TD SYNNEX refused the credentials",
+                service=SERVICE,
+                status=status,
+                body_excerpt=excerpt,
+                request_id=request_id,
+            )
+        if 400 <= status < 500:
+            raise RequestRejected(
+                "TD SYNNEX rejected the status query",
+                service=SERVICE,
+                status=status,
+                body_excerpt=excerpt,
+                request_id=request_id,
+            )
+        # 429 and the retriable 5xx end in ServiceHTTP. Anything else (501, 505, 1xx) is the server's doing, so
+        # the PO is retried next cycle rather than marked bad.
+        raise TransientApiError(
+            "TD SYNNEX answered with an unexpected status",
+            service=SERVICE,
+            status=status,
+            body_excerpt=excerpt,
+            request_id=request_id,
+        )
