@@ -1,0 +1,254 @@
+"""The ConnectWise PSA client for procurement: auth, paging, reads, JSON Patch writes and notes.
+
+All HTTP goes through `ServiceHTTP` (one retry/limit policy); this module adds what is ConnectWise's
+own: the headers and the two paging styles. What each reply means (errors, shapes, the next page)
+lives in `replies.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from orderbridge.config import ConnectWiseSettings, HttpSettings
+from orderbridge.connectwise.conditions import all_of, condition
+from orderbridge.connectwise.models import (
+    CustomFieldDefinition,
+    PurchaseOrderLineItemModel,
+    PurchaseOrderModel,
+    PurchaseOrderNote,
+    PurchaseOrderNoteModel,
+    PurchaseOrderStatusModel,
+    ShipmentMethodModel,
+    UserDefinedFieldModel,
+)
+from orderbridge.connectwise.patch import is_idempotent
+from orderbridge.connectwise.replies import SERVICE, MalformedApiResponse, decode, next_cursor, parse, raise_for_error
+from orderbridge.domain import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, ShipmentMethod
+from orderbridge.errors import MalformedResponse, register_secret
+from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+
+__all__ = ["ConnectWiseClient", "MalformedApiResponse"]
+
+PO_PATH = "/procurement/purchaseorders"
+MAX_PAGE_SIZE = 1000
+_log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConnectWiseClient:
+    """One tenant's ConnectWise API. Pass `transport=httpx.ASGITransport(app)` to talk to the simulator."""
+
+    def __init__(
+        self,
+        settings: ConnectWiseSettings,
+        http: HttpSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._settings = settings
+        private_key = settings.private_key.get_secret_value()
+        register_secret(private_key)
+        policy = ServicePolicy.from_settings(
+            SERVICE, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
+        )
+        self._http = ServiceHTTP(
+            policy,
+            base_url=settings.base_url,
+            auth=httpx.BasicAuth(f"{settings.company}+{settings.public_key}", private_key),
+            headers={
+                "clientId": settings.client_id,
+                "Accept": f"application/vnd.connectwise.com+json; version={settings.api_version}",
+            },
+            transport=transport,
+            sleep=sleep,
+        )
+
+    def __repr__(self) -> str:
+        return f"ConnectWiseClient(company={self._settings.company!r}, base_url={self._settings.base_url!r})"
+
+    @property
+    def stats(self) -> CallStats:
+        return self._http.stats
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> ConnectWiseClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Reply:
+        extra = dict(headers or {})
+        kwargs: dict[str, Any] = {}
+        if body is not None:
+            extra["Content-Type"] = "application/json"
+            kwargs["content"] = json.dumps(body).encode()
+        reply = await self._http.request(method, path, params=params, headers=extra, idempotent=idempotent, **kwargs)
+        raise_for_error(reply, method=method, what=what, write=method not in ("GET", "HEAD"))
+        return reply
+
+    async def _pages(
+        self, path: str, params: dict[str, Any], *, what: str, forward_only: bool = False
+    ) -> AsyncIterator[tuple[Reply, list[Any]]]:
+        """Yield one page at a time, so a 100k-PO tenant is never held in memory at once."""
+        size = int(params["pageSize"])
+        headers = {"pagination-type": "forward-only"} if forward_only else None
+        cursor: dict[str, str] = {} if forward_only else {"page": "1"}
+        links_seen = False
+        while True:
+            reply = await self._call("GET", path, what=what, params={**params, **cursor}, headers=headers)
+            items: list[Any] = decode(reply, what, list)
+            yield reply, items
+            # A short page is the last one whatever the Link header says (DJCW, TRI stop the same way).
+            if len(items) < size:
+                return
+            following = next_cursor(reply, items, cursor, forward_only=forward_only, links_seen=links_seen)
+            links_seen = links_seen or "link" in reply.headers
+            if following is None:
+                return
+            key = next(iter(following))
+            if key in cursor and int(following[key]) <= int(cursor[key]):
+                raise MalformedApiResponse(
+                    f"{what}: paging did not advance ({key} {cursor[key]} -> {following[key]})",
+                    service=SERVICE,
+                    status=reply.status,
+                    request_id=reply.request_id,
+                )
+            cursor = following
+
+    async def _list(self, model: type[M], path: str, what: str, params: dict[str, Any] | None = None) -> list[M]:
+        found: list[M] = []
+        async for reply, items in self._pages(path, {**(params or {}), "pageSize": MAX_PAGE_SIZE}, what=what):
+            found.extend(parse(model, item, what, reply) for item in items)
+        return found
+
+    async def iter_tracked_purchase_orders(
+        self, *, tracking_field: str, updated_since: datetime | None = None
+    ) -> AsyncIterator[PurchaseOrder]:
+        """Open POs whose checkbox custom field `tracking_field` is ticked, streamed in id order.
+
+        One malformed record is logged and skipped, so it cannot hide every PO after it.
+        """
+        filters = [condition("closedFlag", "=", False)]
+        if updated_since is not None:
+            filters.append(condition("_info/lastUpdated", ">=", updated_since))
+        params = {
+            "conditions": all_of(*filters),
+            # Checkbox filter syntax `value=true` is UNCONFIRMED; it is the form the DG grammar implies.
+            "customFieldConditions": all_of(condition("caption", "=", tracking_field), condition("value", "=", True)),
+            "pageSize": self._settings.page_size,
+        }
+        what = "purchase order list"
+        async for reply, items in self._pages(PO_PATH, params, what=what, forward_only=True):
+            for item in items:
+                try:
+                    po = parse(PurchaseOrderModel, item, what, reply)
+                except MalformedResponse as exc:
+                    record = item.get("id") if isinstance(item, dict) else None
+                    _log.warning("skipping unreadable purchase order %s: %s", record, exc)
+                    continue
+                yield po.to_domain()
+
+    async def get_purchase_order(self, po_id: int) -> PurchaseOrder:
+        what = f"PO {po_id}"
+        reply = await self._call("GET", f"{PO_PATH}/{po_id}", what=what)
+        return parse(PurchaseOrderModel, decode(reply, what, dict), what, reply).to_domain()
+
+    async def list_line_items(self, po_id: int) -> list[PurchaseOrderLine]:
+        lines = await self._list(PurchaseOrderLineItemModel, f"{PO_PATH}/{po_id}/lineitems", f"lines of PO {po_id}")
+        return [line.to_domain() for line in lines]
+
+    async def _patch(self, path: str, ops: list[dict[str, Any]], what: str) -> tuple[Reply, Any]:
+        if not ops:
+            raise ValueError(f"empty JSON Patch for {what}: nothing changed means no write at all")
+        reply = await self._call("PATCH", path, what=what, body=ops, idempotent=is_idempotent(ops))
+        if reply.status == 204 or not reply.content.strip():
+            # The SPEC says 200 + the record; TRI reports 204/empty. Read it back under either reading.
+            reply = await self._call("GET", path, what=what)
+        return reply, decode(reply, what, dict)
+
+    async def patch_purchase_order(self, po_id: int, ops: list[dict[str, Any]]) -> PurchaseOrder:
+        what = f"PO {po_id}"
+        reply, data = await self._patch(f"{PO_PATH}/{po_id}", ops, what)
+        return parse(PurchaseOrderModel, data, what, reply).to_domain()
+
+    async def patch_line_item(self, po_id: int, line_id: int, ops: list[dict[str, Any]]) -> PurchaseOrderLine:
+        what = f"line {line_id} of PO {po_id}"
+        reply, data = await self._patch(f"{PO_PATH}/{po_id}/lineitems/{line_id}", ops, what)
+        return parse(PurchaseOrderLineItemModel, data, what, reply).to_domain()
+
+    async def list_statuses(self) -> list[PurchaseOrderStatus]:
+        statuses = await self._list(PurchaseOrderStatusModel, "/procurement/purchaseorderstatuses", "PO statuses")
+        return [status.to_domain() for status in statuses]
+
+    async def create_status(self, name: str, *, closed: bool = False) -> PurchaseOrderStatus:
+        what = f"PO status {name!r}"
+        reply = await self._call(
+            "POST",
+            "/procurement/purchaseorderstatuses",
+            what=what,
+            body={"name": name, "closedFlag": closed},
+            idempotent=False,
+        )
+        return parse(PurchaseOrderStatusModel, decode(reply, what, dict), what, reply).to_domain()
+
+    async def list_shipment_methods(self) -> list[ShipmentMethod]:
+        methods = await self._list(ShipmentMethodModel, "/procurement/shipmentmethods", "shipment methods")
+        return [method.to_domain() for method in methods]
+
+    async def list_notes(self, po_id: int) -> list[PurchaseOrderNote]:
+        notes = await self._list(PurchaseOrderNoteModel, f"{PO_PATH}/{po_id}/notes", f"notes of PO {po_id}")
+        return [note.to_domain() for note in notes]
+
+    async def add_note(self, po_id: int, text: str) -> int:
+        """POST a note; never repeated after a timeout (a second POST would be a second note).
+
+        Note type ids are tenant data (UNCONFIRMED), so no `type` is sent and ConnectWise picks its default.
+        """
+        what = f"note on PO {po_id}"
+        body = {"text": text, "flagged": False}
+        reply = await self._call("POST", f"{PO_PATH}/{po_id}/notes", what=what, body=body, idempotent=False)
+        return parse(PurchaseOrderNoteModel, decode(reply, what, dict), what, reply).id
+
+    async def find_custom_field(self, caption: str) -> CustomFieldDefinition | None:
+        """The user-defined field with this caption, preferring one on the PO screen if several share it."""
+        fields = await self._list(
+            UserDefinedFieldModel,
+            "/system/userDefinedFields",
+            "user-defined fields",
+            {"conditions": condition("caption", "=", caption)},
+        )
+        matches = [field.to_domain() for field in fields if field.caption.casefold() == caption.casefold()]
+        # TRI names the PO header screen `purchase_order` (UNCONFIRMED); fall back to any match.
+        on_po = [m for m in matches if "purchase" in f"{m.screen_id} {m.pod_id}".lower()]
+        best = on_po or matches
+        return best[0] if best else None
+
+    async def system_info(self) -> dict[str, Any]:
+        reply = await self._call("GET", "/system/info", what="system info")
+        info: dict[str, Any] = decode(reply, "system info", dict)
+        return info
