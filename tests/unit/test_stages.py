@@ -115,3 +115,15 @@ def test_only_unknown_codes_derive_no_stage() -> None:
 def test_order_level_code_on_a_line_is_reported_like_an_unknown_one() -> None:
     verdict = derive_stage(order(item(1, "accepted"), item(2, "rejected")))
     assert verdict.problem is not None and "'rejected' on line 2" in verdict.problem
+
+
+def test_counts_are_of_po_lines_not_items_when_a_line_is_split_over_sales_orders() -> None:
+    # Spec example 6: PO line 1 appears twice (accepted QO + shipped SO); that is one PO line, not two.
+    verdict = derive_stage(
+        order(
+            item(1, "accepted", so="41000001", order_type="QO"),
+            item(1, "shipped", so="41000002"),
+            item(2, "accepted"),
+        )
+    )
+    assert (verdict.stage, verdict.shipped_lines, verdict.live_lines) == (Stage.SHIPPED, 1, 2)

@@ -214,7 +214,7 @@ def shipment_event_rule(s: Situation) -> Outcome:
         method = describe_ship_method(first.ship_method, first.ship_method_description)
         tracking = ", ".join(shipment.tracking_numbers) or "no tracking number"
         summary = (
-            f"Shipped {len(shipment.lines)} of {s.verdict.live_lines} lines "
+            f"Shipped {len({line.line_number for line in shipment.lines})} of {_lines(s.verdict.live_lines)} "
             f"(sales order {shipment.order_number or 'unknown'}, {method} {tracking})"
         )
         details = {
@@ -232,12 +232,16 @@ def shipment_event_rule(s: Situation) -> Outcome:
 def _stage_detail(stage: Stage, verdict: StageVerdict) -> str:
     if stage is Stage.ACCEPTED:
         back = f" ({verdict.back_ordered_lines} back-ordered)" if verdict.back_ordered_lines else ""
-        return f"{verdict.live_lines} lines accepted{back}"
+        return f"{_lines(verdict.live_lines)} accepted{back}"
     if stage is Stage.RELEASED:
         return "released to ship (fee details present)"
     if stage is Stage.INVOICED:
-        return f"all {verdict.live_lines} lines invoiced"
-    return f"{verdict.shipped_lines} of {verdict.live_lines} lines shipped"
+        return "the line invoiced" if verdict.live_lines == 1 else f"all {verdict.live_lines} lines invoiced"
+    return f"{verdict.shipped_lines} of {_lines(verdict.live_lines)} shipped"
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
 
 
 RULES: tuple[Rule, ...] = (

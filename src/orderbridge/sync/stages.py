@@ -59,11 +59,15 @@ def derive_stage(order: DistributorOrder, *, release_on_fees: bool = True) -> St
     unknown = [line for line in live if line.code not in LINE_CODES]
     known = [line for line in live if line.code in LINE_CODES]
     problem = "; ".join(_unknown_message(line) for line in unknown) or None
-    shipped = sum(1 for line in live if line.code in SHIPPED_CODES)
-    back_ordered = sum(1 for line in known if line.code is StatusCode.ACCEPTED and _is_back_order(line))
+    # Counts are of PO lines, not <Item>s: one PO line split over two sales orders is still one line.
+    po_lines = len({line.line_number for line in live})
+    shipped = len({line.line_number for line in live if line.code in SHIPPED_CODES})
+    back_ordered = len(
+        {line.line_number for line in known if line.code is StatusCode.ACCEPTED and _is_back_order(line)}
+    )
 
     def verdict(stage: Stage | None, rule: str) -> StageVerdict:
-        return StageVerdict(stage, problem, shipped, len(live), rule, back_ordered)
+        return StageVerdict(stage, problem, shipped, po_lines, rule, back_ordered)
 
     # Show unknown codes verbatim and never guess what they mean (td-synnex.md §5, TD SYNNEX plugin [S23]).
     if not known:
@@ -74,7 +78,7 @@ def derive_stage(order: DistributorOrder, *, release_on_fees: bool = True) -> St
         return verdict(Stage.INVOICED, "every live line invoiced")
     # td-synnex.md §5 "TDS Shipped (partial)": one shipped or invoiced line is enough; back-orders coexist.
     if shipped:
-        return verdict(Stage.SHIPPED, f"{shipped} of {len(live)} live lines shipped or invoiced")
+        return verdict(Stage.SHIPPED, f"{shipped} of {po_lines} live PO lines shipped or invoiced")
     # Spec v2.40 added fee details for orders "released to ship and/or shipped" (td-synnex.md §1.3, §5).
     # UNCONFIRMED and weak (v2.7 traffic shows zero-valued fee elements widely), hence the switch.
     if release_on_fees and any(_released_by_fees(line) for line in known):
