@@ -93,7 +93,10 @@ class HttpSettings(_Section):
 
 
 class SyncSettings(_Section):
-    fail_fast: bool = False
+    release_on_fees: bool = Field(
+        default=True,
+        description="treat fee fields on an unshipped SO line as 'released' (spec v2.40 signal; UNCONFIRMED)",
+    )
 
 
 class StoreSettings(_Section):

@@ -1,0 +1,126 @@
+"""End to end: both simulators, the engine and a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from world import simple_order, world
+
+from orderbridge.provision import run_setup
+from orderbridge.store import ActivityFilter, Store
+
+
+async def setup_statuses(w) -> None:  # type: ignore[no-untyped-def]
+    await run_setup(w.tenant.settings, w.tenant.connectwise)
+
+
+async def test_po_moves_accepted_shipped_invoiced_with_tracking(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        w.add(simple_order("PO-100", w.clock.now()))
+
+        first = await w.engine.run_cycle()
+        assert (first.seen, first.changed, first.failed) == (1, 1, 0)
+        po = w.po("PO-100")
+        assert po["status"]["name"] == "TDS Accepted"
+        assert po["vendorOrderNumber"] == "41000001"
+        assert not po.get("trackingNumber")
+
+        w.clock.advance(timedelta(days=1, hours=1))
+        await w.engine.run_cycle()
+        po = w.po("PO-100")
+        assert po["status"]["name"] == "TDS Shipped"
+        assert po["trackingNumber"] == "541877002320"
+        assert po["shipmentDate"].startswith(w.clock.now().strftime("%Y-%m-%d")[:8])
+        assert po["shipmentMethod"]["name"] == "FedEx Ground"
+
+        w.clock.advance(timedelta(days=2))
+        await w.engine.run_cycle()
+        assert w.po("PO-100")["status"]["name"] == "TDS Invoiced"
+
+        kinds = [event.kind for event in store.events_for("default", po["id"])]
+        assert kinds.count("stage_changed") == 3
+        writes = store.query_activity(ActivityFilter(tenant="default", po_number="PO-100", actions=("write",)))
+        assert {entry.field for entry in writes} >= {"status", "trackingNumber", "shipmentDate", "shipmentMethod"}
+
+
+async def test_second_cycle_with_nothing_new_makes_zero_writes(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        for number in range(5):
+            w.add(simple_order(f"PO-{200 + number}", w.clock.now(), ship_after=timedelta(hours=-0.5)))
+        first = await w.engine.run_cycle()
+        assert first.changed == 5 and first.writes >= 5
+        before = w.writes()
+        second = await w.engine.run_cycle()
+        assert second.writes == 0 and second.unchanged == 5
+        assert w.writes() == before, "the simulator's request log shows a write in the second cycle"
+        assert second.balanced
+
+
+async def test_dry_run_writes_nothing_and_lists_the_planned_changes(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        w.add(simple_order("PO-300", w.clock.now(), ship_after=timedelta(hours=-0.5)))
+        before = w.writes()
+        summary = await w.engine.run_cycle(dry_run=True)
+        assert w.writes() == before
+        assert store.load_tracked("default", [w.po("PO-300")["id"]]) == {}
+        assert store.query_activity(ActivityFilter(tenant="default")) == []
+        fields = {item.change.field for item in summary.planned}
+        assert {"status", "trackingNumber", "shipmentDate", "vendorOrderNumber"} <= fields
+        assert w.po("PO-300")["status"]["name"] == "Sent to Vendor"
+
+
+async def test_one_bad_po_never_stops_the_others(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        now = w.clock.now()
+        for number in range(1, 9):
+            w.add(simple_order(f"PO-{400 + number}", now, ship_after=timedelta(hours=-0.5)))
+        w.tds.faults.add("malformed", po_number="PO-401")
+        w.tds.faults.add("html", po_number="PO-402")
+        w.tds.faults.add("error_detail", po_number="PO-403")
+        w.tds.faults.add("unknown_code", po_number="PO-404")
+        bad_patch = w.po("PO-405")["id"]
+        w.cw.faults.add(rf"/procurement/purchaseorders/{bad_patch}$", method="PATCH", status=400)
+        # ConnectWise numbers new POs itself; one whose number was cleared by another integration has none.
+        blank = w.cw.add_purchase_order(po_number="", status_name="Sent to Vendor", lines=[])
+        w.cw.purchase_orders.get(blank["id"]).pop("poNumber")  # type: ignore[union-attr]
+
+        summary = await w.engine.run_cycle()
+
+        failed = dict(summary.failures)
+        assert set(failed) == {"PO-401", "PO-402", "PO-403", "PO-404", "PO-405", f"id {_id_without_number(w)}"}
+        assert "XML" in failed["PO-401"] or "truncated" in failed["PO-401"].lower()
+        assert "HTML" in failed["PO-402"]
+        assert "onhold" in failed["PO-404"]
+        assert "400" in failed["PO-405"]
+        assert "no PO number" in failed[f"id {_id_without_number(w)}"]
+        for good in ("PO-406", "PO-407", "PO-408"):
+            assert w.po(good)["status"]["name"] == "TDS Shipped"
+        assert summary.balanced and summary.changed == 3
+        errors = store.query_activity(ActivityFilter(tenant="default", actions=("error",)))
+        assert {entry.po_number for entry in errors} >= {"PO-401", "PO-402", "PO-403", "PO-404", "PO-405"}
+
+
+def _id_without_number(w) -> int:  # type: ignore[no-untyped-def]
+    return next(record["id"] for record in w.cw.purchase_orders.scan() if not record.get("poNumber"))
+
+
+async def test_status_a_person_set_is_left_alone_while_details_still_sync(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        record = w.add(simple_order("PO-500", w.clock.now()))
+        await w.engine.run_cycle()
+        assert w.po("PO-500")["status"]["name"] == "TDS Accepted"
+        await w.tenant.connectwise.patch_purchase_order(
+            record["id"], [{"op": "replace", "path": "status", "value": {"name": "Backordered"}}]
+        )
+        w.clock.advance(timedelta(days=2))
+        await w.engine.run_cycle()
+        po = w.po("PO-500")
+        assert po["status"]["name"] == "Backordered"
+        assert po["trackingNumber"] == "541877002320"
+        events = [event.kind for event in store.events_for("default", record["id"])]
+        assert "status_taken_over" in events
