@@ -55,6 +55,10 @@ class TDSynnexSettings(_Section):
     request_version: str = "2.7"
     concurrency: int = Field(default=8, ge=1, le=256)
     requests_per_minute: int = Field(default=600, ge=1)
+    invoice_url: str | None = Field(
+        default="https://ws.us.tdsynnex.com/webservice/invoice/query",
+        description="invoice query service; empty to rely on the PO Status codes alone",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -64,6 +68,24 @@ class TDSynnexSettings(_Section):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Los_Angeles") from exc
         return value
+
+
+class PartnerSettings(_Section):
+    """TD SYNNEX Partner REST API (OAuth2 client credentials), for POs known only by sales-order number."""
+
+    enabled: bool = False
+    base_url: str = "https://api.us.tdsynnex.com"
+    token_url: str = "https://sso.us.tdsynnex.com/oauth2/v1/token"  # noqa: S105 (a URL, not a secret)
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    concurrency: int = Field(default=4, ge=1, le=64)
+    requests_per_minute: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _credentials_when_enabled(self) -> PartnerSettings:
+        if self.enabled and (not self.client_id or not self.client_secret.get_secret_value()):
+            raise ValueError("partner.enabled needs partner.client_id and partner.client_secret")
+        return self
 
 
 class StatusNames(_Section):
@@ -97,6 +119,21 @@ class SyncSettings(_Section):
         default=True,
         description="treat fee fields on an unshipped SO line as 'released' (spec v2.40 signal; UNCONFIRMED)",
     )
+    close_after_days: int = Field(
+        default=7, ge=0, description="invoiced + fully shipped: CLOSED this many days after the last ship date"
+    )
+    stop_tracking_after_days: int = Field(default=14, ge=0, description="grace period after CLOSED")
+    canceled_reason: str = Field(default="Deleted at TD SYNNEX", max_length=100)
+    tracking_numbers_field: str | None = Field(
+        default=None, description="PO custom field caption that receives every tracking number"
+    )
+    expected_delivery_field: str | None = Field(
+        default=None, description="PO custom field caption for the estimated delivery date"
+    )
+    notes: bool = Field(default=True, description="write one PO note per stage change")
+    attention_after_failures: int = Field(
+        default=3, ge=1, description="consecutive failed cycles before a PO is flagged 'needs attention'"
+    )
 
 
 class StoreSettings(_Section):
@@ -116,12 +153,18 @@ class Settings(BaseSettings):
     tdsynnex: TDSynnexSettings
     statuses: StatusNames = StatusNames()
     http: HttpSettings = HttpSettings()
+    partner: PartnerSettings = PartnerSettings()
     sync: SyncSettings = SyncSettings()
     store: StoreSettings = StoreSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
-        for key, url in (("connectwise.base_url", self.connectwise.base_url), ("tdsynnex.url", self.tdsynnex.url)):
+        urls = [("connectwise.base_url", self.connectwise.base_url), ("tdsynnex.url", self.tdsynnex.url)]
+        if self.tdsynnex.invoice_url:
+            urls.append(("tdsynnex.invoice_url", self.tdsynnex.invoice_url))
+        if self.partner.enabled:
+            urls += [("partner.base_url", self.partner.base_url), ("partner.token_url", self.partner.token_url)]
+        for key, url in urls:
             check_url(key, url, allow_insecure_loopback=self.http.allow_insecure_loopback)
         return self
 
@@ -197,6 +240,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict
         raise ConfigError(str(config_path), "invalid:\n  " + "\n  ".join(_describe(exc.errors()))) from None
     register_secret(settings.connectwise.private_key.get_secret_value())
     register_secret(settings.tdsynnex.password.get_secret_value())
+    register_secret(settings.partner.client_secret.get_secret_value())
     return settings
 
 

@@ -1,0 +1,25 @@
+"""Raw payload store (issue: troubleshooting and recovery).
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01
+
+Reserved in order so parallel work never forks the revision chain; empty until its owner fills it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
