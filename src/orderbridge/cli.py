@@ -247,3 +247,6 @@ def demo(cycles: int, orders: int) -> None:
 
     wide = console if console.is_terminal else Console(width=120, highlight=False)
     _run(run_demo(cycles=cycles, orders=orders, out=wide))
+
+
+# Commands from other modules: one `main.add_command(...)` line each, below this comment.
