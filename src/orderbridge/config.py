@@ -136,6 +136,21 @@ class SyncSettings(_Section):
     )
 
 
+class ScheduleSettings(_Section):
+    """How often each stage is re-checked (adaptive polling), in minutes, with +/- jitter."""
+
+    new_minutes: float = Field(default=15, gt=0)
+    accepted_minutes: float = Field(default=15, gt=0)
+    released_minutes: float = Field(default=15, gt=0)
+    shipped_minutes: float = Field(default=60, gt=0)
+    invoiced_minutes: float = Field(default=360, gt=0)
+    closed_minutes: float = Field(default=1440, gt=0)
+    closed_grace_days: float = Field(default=14, ge=0, description="stop checking this long after CLOSED")
+    retry_minutes: float = Field(default=5, gt=0, description="first retry after a failed check")
+    retry_cap_minutes: float = Field(default=360, gt=0)
+    jitter: float = Field(default=0.1, ge=0, le=0.5, description="fraction of the interval, either way")
+
+
 class StoreSettings(_Section):
     url: str = "sqlite:///orderbridge.db"
 
@@ -155,6 +170,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     partner: PartnerSettings = PartnerSettings()
     sync: SyncSettings = SyncSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     store: StoreSettings = StoreSettings()
 
     @model_validator(mode="after")

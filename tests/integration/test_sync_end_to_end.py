@@ -124,3 +124,25 @@ async def test_status_a_person_set_is_left_alone_while_details_still_sync(store:
         assert po["trackingNumber"] == "541877002320"
         events = [event.kind for event in store.events_for("default", record["id"])]
         assert "status_taken_over" in events
+
+
+async def test_due_only_cycle_asks_td_synnex_only_about_due_orders(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        now = w.clock.now()
+        w.add(simple_order("PO-600", now, ship_after=None))  # accepted: due again in ~15 minutes
+        w.add(simple_order("PO-601", now, ship_after=timedelta(hours=-0.5)))  # shipped: due in ~1 hour
+        await w.engine.run_cycle()
+        asked = len(w.tds.requests)
+
+        idle = await w.engine.run_cycle(due_only=True)
+        assert (idle.not_due, idle.writes, len(w.tds.requests) - asked) == (2, 0, 0)
+        assert idle.balanced
+
+        w.clock.advance(timedelta(minutes=17))
+        later = await w.engine.run_cycle(due_only=True)
+        assert (later.checked, later.not_due, later.writes) == (1, 1, 0)
+        assert len(w.tds.requests) - asked == 1
+
+        forced = await w.engine.run_cycle(due_only=True, force={w.po("PO-601")["id"]})
+        assert forced.checked == 1 and forced.not_due == 1

@@ -10,25 +10,33 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from orderbridge.clock import Clock
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.connectwise.patch import changes_to_ops
-from orderbridge.domain import DistributorOrder, Plan, PurchaseOrder
+from orderbridge.domain import DistributorOrder, Plan, PurchaseOrder, Stage
 from orderbridge.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
 from orderbridge.store import ActivityEntry, EventRecord, Store, SyncRecord, TrackedOrder
 from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.sync.schedule import next_check
 from orderbridge.sync.summary import CycleSummary, PlannedChange
 from orderbridge.tdsynnex.client import TDSynnexClient
 
 ACTOR = "orderbridge"
 STORE_BATCH = 200
 PAGE_BATCH = 500
+# The schedule says "stop" for a PO closed longer than the grace period; the store keeps a date, so
+# "never" is a date far enough ahead that no daemon reaches it.
+NEVER = timedelta(days=36500)
+
+
+Discover = Callable[[], AsyncIterator[PurchaseOrder]]
 
 
 class Progress(Protocol):
@@ -68,8 +76,24 @@ class Engine:
         self.clock = clock
         self.tenant = tenant
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
+        self.rng = random.Random()
+        # Which POs a cycle looks at. The default lists every open tracked PO (one call per 1,000);
+        # the daemon swaps in incremental discovery without the engine knowing how it works.
+        self.discover: Discover = self.list_tracked
 
-    async def run_cycle(self, *, dry_run: bool = False, progress: Progress | None = None) -> CycleSummary:
+    def list_tracked(self) -> AsyncIterator[PurchaseOrder]:
+        return self.cw.iter_tracked_purchase_orders(tracking_field=self.settings.connectwise.tracking_field)
+
+    async def run_cycle(
+        self,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        due_only: bool = False,
+        force: Collection[int] = (),
+    ) -> CycleSummary:
+        """One cycle. `due_only` skips POs whose next check is still ahead (the daemon's mode);
+        `force` names PO ids to check regardless (a ConnectWise callback asked for them)."""
         summary = CycleSummary(tenant=self.tenant, dry_run=dry_run)
         started = self.clock.now()
         ctx = PlanContext(
@@ -110,8 +134,14 @@ class Engine:
             for po in page:
                 await queue.put(_Work(po, tracked.get(po.id), keys.get(po.id, frozenset())))
 
+        forced = frozenset(force)
+
         async def work() -> None:
             while (item := await queue.get()) is not None:
+                if due_only and item.po.id not in forced and not self._due(item.tracked, started):
+                    summary.seen += 1
+                    summary.not_due += 1
+                    continue
                 record = await self._sync_one(item, ctx, summary, cycle_id, dry_run)
                 if progress is not None:
                     progress(advance=1)
@@ -178,7 +208,16 @@ class Engine:
             summary.add_failure(label, message)
             if dry_run:
                 return None
-            return self._failure_record(po, tracked, cycle_id, now, message)
+            return self._failure_record(po, tracked, cycle_id, now, message, summary)
+
+    @staticmethod
+    def _due(tracked: TrackedOrder | None, now: datetime) -> bool:
+        return tracked is None or tracked.next_check_at is None or tracked.next_check_at <= now
+
+    def _next_check(self, tracked: TrackedOrder | None, stage: Stage | None, now: datetime, failures: int) -> datetime:
+        closed_since = tracked.last_changed_at if tracked and tracked.stage is Stage.CLOSED else None
+        due = next_check(stage, now, self.settings.schedule, failures=failures, closed_since=closed_since, rng=self.rng)
+        return due if due is not None else now + NEVER
 
     @staticmethod
     def _count(summary: CycleSummary, plan: Plan) -> None:
@@ -236,7 +275,7 @@ class Engine:
             person_status=plan.status_owned_by_person,
             first_seen_at=tracked.first_seen_at if tracked else now,
             last_checked_at=now,
-            next_check_at=None,
+            next_check_at=self._next_check(tracked, stage, now, 0),
             last_changed_at=now if plan.changes else (tracked.last_changed_at if tracked else None),
             consecutive_failures=0,
             last_error=None,
@@ -259,7 +298,13 @@ class Engine:
         return SyncRecord(tracked=new_tracked, events=events, activity=activity)
 
     def _failure_record(
-        self, po: PurchaseOrder, tracked: TrackedOrder | None, cycle_id: int | None, now: datetime, message: str
+        self,
+        po: PurchaseOrder,
+        tracked: TrackedOrder | None,
+        cycle_id: int | None,
+        now: datetime,
+        message: str,
+        summary: CycleSummary,
     ) -> SyncRecord:
         entry = _entry_factory(self.tenant, cycle_id, po, now)
         base = tracked or TrackedOrder(
@@ -278,15 +323,26 @@ class Engine:
             fingerprint=None,
             updated_at=now,
         )
+        failures = base.consecutive_failures + 1
         failed = replace(
             base,
             po_number=po.po_number,
             last_checked_at=now,
-            consecutive_failures=base.consecutive_failures + 1,
+            next_check_at=self._next_check(tracked, base.stage, now, failures),
+            consecutive_failures=failures,
             last_error=message,
             updated_at=now,
         )
-        return SyncRecord(tracked=failed, events=[], activity=[entry("error", None, None, None, message)])
+        activity = [entry("error", None, None, None, message)]
+        threshold = self.settings.sync.attention_after_failures
+        if failures == threshold:
+            # Poison isolation: after K failed cycles in a row the PO is flagged once, visibly; it keeps
+            # being retried (with back-off) and clears itself on the first success.
+            summary.attention += 1
+            activity.append(
+                entry("attention", None, None, None, f"failed {failures} cycles in a row; last error: {message}")
+            )
+        return SyncRecord(tracked=failed, events=[], activity=activity)
 
 
 class _PlanProblem(Exception):

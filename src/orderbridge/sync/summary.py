@@ -29,6 +29,8 @@ class CycleSummary:
     changed: int = 0
     unchanged: int = 0
     failed: int = 0
+    not_due: int = 0
+    attention: int = 0
     writes: int = 0
     events: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -42,8 +44,8 @@ class CycleSummary:
 
     @property
     def balanced(self) -> bool:
-        """fetched = changed + unchanged + failed: anything else means a PO fell through a crack."""
-        return self.seen == self.changed + self.unchanged + self.failed
+        """fetched = changed + unchanged + failed (+ not yet due): anything else means a PO fell through a crack."""
+        return self.seen == self.changed + self.unchanged + self.failed + self.not_due
 
     def counts(self) -> dict[str, int]:
         return {
@@ -52,6 +54,8 @@ class CycleSummary:
             "changed": self.changed,
             "unchanged": self.unchanged,
             "failed": self.failed,
+            "not_due": self.not_due,
+            "attention": self.attention,
             "writes": self.writes,
             "events": self.events,
         }
