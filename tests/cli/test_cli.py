@@ -1,0 +1,103 @@
+"""The command line over real sockets: simulators in uvicorn threads, orderbridge through Click."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from orderbridge.cli import main
+from orderbridge.simulators.serve import SimulatorPair, running_simulators
+
+
+@pytest.fixture(scope="module")
+def sims() -> Iterator[SimulatorPair]:
+    with running_simulators(orders=12) as pair:
+        yield pair
+
+
+def write_config(path: Path, sims: SimulatorPair, store_url: str) -> Path:
+    path.write_text(
+        f"""
+[connectwise]
+base_url = "{sims.cw_base_url}"
+company = "demo"
+public_key = "demopublic"
+private_key = "demoprivate"
+client_id = "cli-test"
+
+[tdsynnex]
+url = "{sims.tds_url}"
+user_id = "demo@example.com"
+password = "demo"
+customer_number = "100001"
+
+[http]
+allow_insecure_loopback = true
+backoff_base_s = 0.01
+
+[store]
+url = "{store_url}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_setup_sync_and_log_against_the_simulators(sims: SimulatorPair, tmp_path: Path) -> None:
+    config = str(write_config(tmp_path / "orderbridge.toml", sims, f"sqlite:///{tmp_path / 'ob.db'}"))
+
+    code, out = run("--config", config, "setup")
+    assert code == 0, out
+    assert "TDS Accepted" in out and "custom field 'Send to TDS' found" in out
+    code, again = run("--config", config, "setup")
+    assert code == 0 and "created" not in again and "already exists" in again
+
+    writes_before = len(sims.connectwise.request_log.writes())
+    code, out = run("--config", config, "sync", "--once", "--dry-run", "--no-progress")
+    assert code == 0, out
+    assert "Planned changes" in out and "status" in out
+    assert len(sims.connectwise.request_log.writes()) == writes_before
+
+    code, out = run("--config", config, "sync", "--once", "--no-progress", "--json")
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["seen"] == summary["changed"] + summary["unchanged"] + summary["failed"]
+    assert summary["changed"] > 0 and summary["writes"] > 0
+
+    code, out = run("--config", config, "log", "--format", "csv", "--action", "write")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and {row["action"] for row in rows} == {"write"}
+    assert any(row["field"] == "status" for row in rows)
+
+    code, out = run("--config", config, "log", "--format", "json", "--po", rows[0]["po_number"])
+    entries = json.loads(out)
+    assert entries and {entry["po_number"] for entry in entries} == {rows[0]["po_number"]}
+
+
+def test_bad_config_names_the_key_and_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[connectwise]\ncompany = "x"\n[tdsynnex]\nurl = "http://ec.synnex.com/x"\n', encoding="utf-8")
+    code, out = run("--config", str(config), "sync", "--once")
+    assert code == 2
+    assert "connectwise.public_key" in out and "ORDERBRIDGE_CONNECTWISE__PUBLIC_KEY" in out
+
+
+def test_wrong_credentials_stop_the_cycle_with_a_clear_message(sims: SimulatorPair, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "orderbridge.toml", sims, f"sqlite:///{tmp_path / 'ob.db'}")
+    config.write_text(config.read_text().replace('private_key = "demoprivate"', 'private_key = "wrong-key-123"'))
+    code, out = run("--config", str(config), "sync", "--once", "--no-progress")
+    assert code == 1
+    assert "ConnectWise" in out or "connectwise" in out
+    assert "wrong-key-123" not in out
