@@ -4,6 +4,8 @@ Import from here: `Store` and the records it takes and returns. The URL decides 
 (`sqlite:///orderbridge.db` by default, `postgresql+psycopg://…` for scale-out).
 """
 
+# Feature tables register themselves on the shared MetaData when imported.
+from orderbridge.store import invoices as _invoices  # noqa: F401
 from orderbridge.store.activity import COLUMNS as ACTIVITY_COLUMNS
 from orderbridge.store.activity import ExportFormat, export_activity, load_activity
 from orderbridge.store.records import (
