@@ -250,3 +250,6 @@ def demo(cycles: int, orders: int) -> None:
 
 
 # Commands from other modules: one `main.add_command(...)` line each, below this comment.
+from orderbridge.commands.show import show  # noqa: E402
+
+main.add_command(show)

@@ -85,6 +85,12 @@ def test_setup_sync_and_log_against_the_simulators(sims: SimulatorPair, tmp_path
     entries = json.loads(out)
     assert entries and {entry["po_number"] for entry in entries} == {rows[0]["po_number"]}
 
+    code, out = run("--config", config, "show", rows[0]["po_number"])
+    assert code == 0, out
+    assert "Timeline of" in out and "wrote" in out and "stage" in out
+    code, out = run("--config", config, "show", "PO-NOPE")
+    assert code != 0 and "nothing recorded" in out
+
 
 def test_bad_config_names_the_key_and_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
