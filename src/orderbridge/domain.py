@@ -135,6 +135,19 @@ class DistributorOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One `Invoice/Items/Item`: what was billed for one product, with the serials shipped."""
+
+    sku: str | None = None
+    mfg_pn: str | None = None
+    description: str | None = None
+    unit_price: Decimal | None = None
+    ship_quantity: int | None = None
+    serial_numbers: tuple[str, ...] = ()
+    line_number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Invoice:
     """One TD SYNNEX invoice (a PO can have one per sales order or shipment)."""
 
@@ -143,6 +156,15 @@ class Invoice:
     order_number: str | None = None
     total: Decimal | None = None
     tracking_numbers: tuple[str, ...] = ()
+    po_number: str | None = None
+    ship_date: date | None = None
+    sales_tax: Decimal | None = None
+    freight: Decimal | None = None
+    lines: tuple[InvoiceLine, ...] = ()
+
+    @property
+    def serial_numbers(self) -> tuple[str, ...]:
+        return tuple(serial for line in self.lines for serial in line.serial_numbers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +274,14 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A PO note the planner wants written. `key` is the event key it belongs to; its text ends with a marker."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What one PO needs: field changes, events to record, and problems to report. Pure data."""
 
@@ -263,6 +293,7 @@ class Plan:
     stage: Stage | None = None
     previous_stage: Stage | None = None
     status_owned_by_person: bool = False
+    notes: tuple[Note, ...] = ()
 
     @property
     def header_changes(self) -> tuple[FieldChange, ...]:

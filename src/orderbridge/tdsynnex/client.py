@@ -102,32 +102,38 @@ class TDSynnexClient:
 
     @staticmethod
     def _check_status(reply: Reply) -> None:
-        status = reply.status
-        if 200 <= status < 300:
-            return
-        excerpt, request_id = reply.text, reply.request_id
-        if status in (401, 403):
-            raise AuthError(
-                "TD SYNNEX refused the credentials",
-                service=SERVICE,
-                status=status,
-                body_excerpt=excerpt,
-                request_id=request_id,
-            )
-        if 400 <= status < 500:
-            raise RequestRejected(
-                "TD SYNNEX rejected the status query",
-                service=SERVICE,
-                status=status,
-                body_excerpt=excerpt,
-                request_id=request_id,
-            )
-        # 429 and the retriable 5xx end in ServiceHTTP. Anything else (501, 505, 1xx) is the server's doing, so
-        # the PO is retried next cycle rather than marked bad.
-        raise TransientApiError(
-            "TD SYNNEX answered with an unexpected status",
-            service=SERVICE,
+        check_reply(reply, service=SERVICE, what="the status query")
+
+
+def check_reply(reply: Reply, *, service: str, what: str) -> None:
+    """The HTTP-status half of the error mapping, shared by every TD SYNNEX client (PO Status, invoices,
+    Partner API): 2xx passes, 401/403 is a credential problem, other 4xx this request's, the rest the server's."""
+    status = reply.status
+    if 200 <= status < 300:
+        return
+    excerpt, request_id = reply.text, reply.request_id
+    if status in (401, 403):
+        raise AuthError(
+            "TD SYNNEX refused the credentials",
+            service=service,
             status=status,
             body_excerpt=excerpt,
             request_id=request_id,
         )
+    if 400 <= status < 500:
+        raise RequestRejected(
+            f"TD SYNNEX rejected {what}",
+            service=service,
+            status=status,
+            body_excerpt=excerpt,
+            request_id=request_id,
+        )
+    # 429 and the retriable 5xx end in ServiceHTTP. Anything else (501, 505, 1xx) is the server's doing, so
+    # the PO is retried next cycle rather than marked bad.
+    raise TransientApiError(
+        "TD SYNNEX answered with an unexpected status",
+        service=service,
+        status=status,
+        body_excerpt=excerpt,
+        request_id=request_id,
+    )

@@ -1,5 +1,8 @@
 """Routes of the simulated TD SYNNEX XML service (PO Status), plus the `/_sim/` control API mount.
 
+The invoice query service (`invoice_service.py`) and the Partner REST API (`partner_api.py`) are mounted
+here too, on the same state, so all three channels tell the same story about an order.
+
 The XML side answers like the real one: credentials in the body, every refusal inside HTTP 200, one
 `<Item>` per (PO line x sales order). Request handling reads the body in any of the four encodings
 clients use in the wild (td-synnex.md §1.1) and dispatches on the root's child element, not the path.
@@ -19,6 +22,8 @@ from orderbridge.errors import MalformedResponse
 from orderbridge.simulators.tdsynnex.control import control_routes
 from orderbridge.simulators.tdsynnex.errors import IncompleteXML, LoginFailed, NotSupported, SynnexError
 from orderbridge.simulators.tdsynnex.faults import faulty_response, xml_response
+from orderbridge.simulators.tdsynnex.invoice_service import invoice_routes
+from orderbridge.simulators.tdsynnex.partner_api import partner_routes
 from orderbridge.simulators.tdsynnex.render import render_status_response
 from orderbridge.simulators.tdsynnex.state import TDSynnexState, with_unknown_code
 from orderbridge.tdsynnex.xml import StatusRequest, parse_status_request, safe_fromstring
@@ -101,16 +106,20 @@ def create_app(state: TDSynnexState) -> Starlette:
             state.record(path, content_type, None, None, refusal.outcome)
             return xml_response(refusal.render())
         customer, po = status_request.customer_number.strip(), status_request.po_number.strip()
-        fault = state.faults.take(po)
-        await state.latency.before_answer(fault)
+        fault, delay = state.faults.draw(po, state.clock.now())
+        await state.latency.before_answer(fault, delay)
         body, outcome = _answer(state, status_request, unknown_code=fault is not None and fault.kind == "unknown_code")
-        response = faulty_response(fault, body) if fault is not None else None
+        # Recorded before the fault is applied: `timeout` and `reset` raise instead of answering.
         state.record(path, content_type, customer, po, f"fault:{fault.kind}" if fault else outcome)
+        response = faulty_response(fault, body) if fault is not None else None
         return response or xml_response(body)
 
     routes = [
         Route("/SynnexXML/POStatus", po_status, methods=["POST"]),
         Route("/SynnexXML/PO", po_status, methods=["POST"]),
+        *invoice_routes(state),
+        # Before the /_sim mount: the Partner API adds a /_sim/partner/... control route of its own.
+        *partner_routes(state),
         Mount("/_sim", routes=control_routes(state)),
     ]
     app = Starlette(routes=routes)

@@ -7,10 +7,11 @@ scripts at `clock.now()`, so moving a SimClock forward moves every order along i
 from __future__ import annotations
 
 import hmac
+import secrets
 import threading
 from collections import deque
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from orderbridge.clock import Clock
@@ -32,12 +33,64 @@ class Account:
     password: str
     version: str = "2.7"
     always_fees: bool = False
+    # Whether invoices carry <OrderNumber>: no confirmed source shows one (td-synnex.md §2.3), so off by default.
+    invoice_order_numbers: bool = False
 
     def __repr__(self) -> str:
         return f"Account(customer_number={self.customer_number!r}, user_id={self.user_id!r}, version={self.version!r})"
 
 
 DEMO_ACCOUNT = Account(customer_number="100001", user_id="demo@example.com", password="demo")  # noqa: S106
+PARTNER_TOKEN_LIFETIME = timedelta(seconds=7200)  # expires_in 7200 (td-synnex.md §3.1, §7.15)
+
+
+@dataclass(frozen=True)
+class PartnerCredential:
+    """A Partner API client (OAuth2 client credentials), seeing the orders of one customer account."""
+
+    client_id: str
+    client_secret: str
+    customer_number: str
+
+    def __repr__(self) -> str:
+        return f"PartnerCredential(client_id={self.client_id!r}, customer_number={self.customer_number!r})"
+
+
+DEMO_PARTNER = PartnerCredential("demo-partner", "demo-partner-secret", DEMO_ACCOUNT.customer_number)
+
+
+class PartnerTokens:
+    """Issued Bearer tokens and their expiry in SIMULATED time, so a test can age them by moving the clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._tokens: dict[str, tuple[PartnerCredential, datetime]] = {}
+        self._lock = threading.Lock()
+        self.issued = 0
+
+    def issue(self, credential: PartnerCredential) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tokens[token] = (credential, self._clock.now() + PARTNER_TOKEN_LIFETIME)
+            self.issued += 1
+        return token
+
+    def check(self, token: str) -> PartnerCredential | None:
+        """The client a live token belongs to; None for an unknown, revoked or expired one."""
+        with self._lock:
+            found = self._tokens.get(token)
+            if found is None:
+                return None
+            if self._clock.now() >= found[1]:
+                del self._tokens[token]
+                return None
+            return found[0]
+
+    def revoke_all(self) -> int:
+        with self._lock:
+            count = len(self._tokens)
+            self._tokens.clear()
+            return count
 
 
 @dataclass(frozen=True)
@@ -63,8 +116,20 @@ class RequestRecord:
 
 
 class TDSynnexState:
-    def __init__(self, clock: Clock, *, accounts: dict[str, Account] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        accounts: dict[str, Account] | None = None,
+        partner_clients: dict[str, PartnerCredential] | None = None,
+    ) -> None:
         self.clock = clock
+        self._default_partners = (
+            dict(partner_clients) if partner_clients is not None else {DEMO_PARTNER.client_id: DEMO_PARTNER}
+        )
+        self.partner_clients: dict[str, PartnerCredential] = dict(self._default_partners)
+        self.partner_tokens = PartnerTokens(clock)
+        self._sales_orders: dict[str, set[tuple[str, str]]] = {}
         self._default_accounts = (
             dict(accounts) if accounts is not None else {DEMO_ACCOUNT.customer_number: DEMO_ACCOUNT}
         )
@@ -100,10 +165,37 @@ class TDSynnexState:
                     "pass duplicate=True to model a PO number used twice"
                 )
             self._orders.setdefault(key, []).append(script)
+            # Index sales-order numbers so the invoice service and the Partner API find a PO by any of them.
+            for line in script.lines:
+                for event in line.events:
+                    if event.order_number:
+                        self._sales_orders.setdefault(event.order_number, set()).add(key)
 
     def scripts(self, customer_number: str, po_number: str) -> list[OrderScript]:
         with self._lock:
             return list(self._orders.get((customer_number, po_number), ()))
+
+    def po_numbers_for_sales_order(self, customer_number: str, order_number: str) -> list[str]:
+        """The PO numbers of this account whose scripts name this sales order (usually exactly one)."""
+        with self._lock:
+            keys = self._sales_orders.get(order_number, set())
+            return sorted(po for customer, po in keys if customer == customer_number)
+
+    def po_numbers(self, customer_number: str) -> list[str]:
+        with self._lock:
+            return sorted(po for customer, po in self._orders if customer == customer_number)
+
+    def authenticate_partner(self, client_id: str, client_secret: str) -> PartnerCredential | None:
+        credential = self.partner_clients.get(client_id)
+        if credential is None:
+            return None
+        if not hmac.compare_digest(credential.client_secret.encode("utf-8"), client_secret.encode("utf-8")):
+            return None
+        return credential
+
+    def add_partner_client(self, credential: PartnerCredential) -> None:
+        with self._lock:
+            self.partner_clients[credential.client_id] = credential
 
     def order_view(
         self, customer_number: str, po_number: str, *, now: datetime | None = None
@@ -125,7 +217,10 @@ class TDSynnexState:
         because simulated time never moves backwards."""
         with self._lock:
             self._orders.clear()
+            self._sales_orders.clear()
             self.accounts = dict(self._default_accounts)
+            self.partner_clients = dict(self._default_partners)
+        self.partner_tokens.revoke_all()
         self.faults.clear()
         self.requests.clear()
 

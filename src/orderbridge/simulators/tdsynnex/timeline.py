@@ -192,3 +192,23 @@ def validate_script(script: OrderScript) -> None:
         if any(event.at.tzinfo is not None and event.at < script.placed_at for event in line.events):
             raise ScriptError(f"line {line.line_number}: an event happens before the PO was placed")
         _line_items(line, _END_OF_TIME)
+
+
+def invoiced_items(script: OrderScript, now: datetime) -> list[tuple[datetime, DistributorLine]]:
+    """Every `invoice` event up to `now`, with the item it billed as that item stood at that moment.
+
+    The invoice service reads these; a later shipment on the same sales order is not on an earlier invoice.
+    """
+    if script.rejected or script.placed_at > now:
+        return []
+    found: list[tuple[datetime, DistributorLine]] = []
+    for line in sorted(script.lines, key=lambda ln: ln.line_number):
+        items: dict[str, _Item] = {}
+        last: _Item | None = None
+        for event in sorted(line.events, key=lambda e: e.at):
+            if event.at > now:
+                break
+            last = _apply(event, line, items, last)
+            if event.kind == "invoice":
+                found.append((event.at, _render_item(line, last)))
+    return found
