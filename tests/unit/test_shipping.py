@@ -1,54 +1,22 @@
-"""Carrier mapping, latest-package choice and sales-order text: the TD SYNNEX shipping facts the planner uses."""
+"""Latest-package choice, shipments, dates and list-fitting text: the TD SYNNEX shipping facts the planner uses."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from plan_builders import METHODS, item, order
+from plan_builders import item, order
 
-from orderbridge.domain import ShipmentMethod
 from orderbridge.sync.shipping import (
     cw_datetime,
     latest_ship_datetime,
     latest_tracking_number,
-    match_shipment_method,
     shipments,
     vendor_order_text,
 )
 
 T1 = datetime(2025, 3, 4, 10, 0)
 T2 = datetime(2025, 3, 9, 8, 0)
-
-
-@pytest.mark.parametrize(
-    ("code", "description", "expected"),
-    [
-        ("FG", "FedEx Ground", 21),  # the description names a tenant method exactly
-        ("FG", "  fedex   GROUND ", 21),  # spacing and case drift
-        ("FP", "FEDEX PRIORITY", 22),  # description differs: the SYNNEX code table decides
-        ("UR", None, 24),
-        ("EXDO", "Expeditors LTL Ground", 25),
-        ("ZZ", "Mystery Freight", None),  # never guess
-        ("UPSN", "UPS(GROUND)- CVS.COM", None),  # drop-ship code outside Appendix B
-        ("FX", "FedEx Express Saver", None),  # carrier-only fallback is ambiguous: two FedEx rows
-    ],
-)
-def test_ship_method_maps_to_tenant_table(code: str, description: str | None, expected: int | None) -> None:
-    method = match_shipment_method(code, description, METHODS)
-    assert (method.id if method else None) == expected
-
-
-def test_carrier_alone_matches_when_the_tenant_has_one_row_for_it() -> None:
-    methods = (ShipmentMethod(1, "FedEx (all services)"), ShipmentMethod(2, "UPS Ground"), ShipmentMethod(3, "UPSX"))
-    assert match_shipment_method("FX", "FedEx Express Saver", methods) == methods[0]
-    # "UPSX" does not start with the word UPS, so UPS Ground is the only UPS row.
-    assert match_shipment_method("UR", "UPS Next Day Air", methods) == methods[1]
-
-
-def test_tenant_method_named_like_a_drop_ship_description_is_used() -> None:
-    methods = (ShipmentMethod(7, "UPS(GROUND)- CVS.COM"),)
-    assert match_shipment_method("UPSN", "UPS(GROUND)- CVS.COM", methods) == methods[0]
 
 
 def test_latest_package_wins_then_later_line_on_a_tie() -> None:

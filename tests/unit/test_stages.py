@@ -127,3 +127,23 @@ def test_counts_are_of_po_lines_not_items_when_a_line_is_split_over_sales_orders
         )
     )
     assert (verdict.stage, verdict.shipped_lines, verdict.live_lines) == (Stage.SHIPPED, 1, 2)
+
+
+def test_every_live_sales_order_invoiced_by_the_invoice_service_is_invoiced() -> None:
+    # td-synnex.md §5: "or invoice found via §2.3"; the XML still says shipped while billing has happened.
+    lines = order(
+        item(1, "shipped", so="41000001"), item(2, "shipped", so="41000002"), item(3, "deleted", so="4100009")
+    )
+    verdict = derive_stage(lines, invoiced_orders={"41000001", "41000002"})
+    assert verdict.stage is Stage.INVOICED
+    assert verdict.rule == "every live sales order has an invoice"
+
+
+def test_an_invoice_for_only_some_sales_orders_leaves_the_po_shipped() -> None:
+    lines = order(item(1, "shipped", so="41000001"), item(2, "accepted", so="41000002", order_type="BO"))
+    assert derive_stage(lines, invoiced_orders={"41000001"}).stage is Stage.SHIPPED
+
+
+def test_invoices_do_not_hide_an_unknown_status_word() -> None:
+    verdict = derive_stage(order(item(1, "shipped"), item(2, "onhold")), invoiced_orders={"41000001"})
+    assert verdict.stage is Stage.SHIPPED and verdict.problem is not None

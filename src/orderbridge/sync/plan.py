@@ -1,90 +1,40 @@
-"""The planner: one ConnectWise PO + its TD SYNNEX order + what we knew before -> a Plan. Pure.
+"""The planner: one ConnectWise PO + its TD SYNNEX order + invoices + what we knew before -> a Plan. Pure.
 
-No I/O, no clock, no logging, so `--dry-run` can print a plan and tests can table-drive it. The plan is
-built by a list of rule functions over one `Situation`; header rules live here, and a later `lines.py`
-adds its rules (FieldChange(line_id=...)) to `RULES` without touching these.
+No I/O, no clock, no logging, so `--dry-run` can print a plan and tests can table-drive it. The stage is
+decided once (`stages.py`, lifted to CLOSED by `closing.py`) into a `Situation`; then every rule module
+adds its changes and events: status and stage events here, header fields in `header.py`, lines in
+`lines.py`, invoices in `invoices.py`, custom fields in `custom_fields.py`. Notes are written last, from
+the events that survived de-duplication, so a note exists exactly when its event is new.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 from orderbridge.config import StatusNames
-from orderbridge.domain import (
-    DistributorOrder,
-    Event,
-    FieldChange,
-    Plan,
-    PurchaseOrder,
-    PurchaseOrderStatus,
-    ShipmentMethod,
-    Stage,
+from orderbridge.domain import DistributorOrder, Event, FieldChange, Invoice, Note, Plan, PurchaseOrder, Stage
+from orderbridge.sync.carriers import resolve_shipment_method, tracking_link
+from orderbridge.sync.closing import close_verdict
+from orderbridge.sync.custom_fields import custom_fields_rule
+from orderbridge.sync.header import shipment_date_rule, shipment_method_rule, tracking_rule, vendor_order_rule
+from orderbridge.sync.invoices import distinct_invoices, invoice_rule
+from orderbridge.sync.lines import line_rule
+from orderbridge.sync.notes import ShipmentFacts, TrackedPackage, invoice_note, shipment_note, stage_note
+from orderbridge.sync.shipping import Shipment, cw_datetime, describe_ship_method, shipments
+from orderbridge.sync.situation import (
+    FIRST_SIGHT,
+    NOTHING,
+    Outcome,
+    PlanContext,
+    PriorState,
+    Rule,
+    Situation,
+    lines_text,
+    stage_status_name,
 )
-from orderbridge.sync.shipping import (
-    CW_TEXT_LIMIT,
-    cw_datetime,
-    describe_ship_method,
-    latest_ship_datetime,
-    latest_shipped_line,
-    latest_tracking_number,
-    match_shipment_method,
-    shipments,
-    vendor_order_text,
-)
-from orderbridge.sync.stages import StageVerdict, derive_stage
+from orderbridge.sync.stages import INVOICED_BY_SERVICE, StageVerdict, derive_stage
 
-
-@dataclass(frozen=True)
-class PriorState:
-    """What the store knew about this PO before this observation."""
-
-    stage: Stage | None = None
-    written_status: str | None = None
-    person_status: bool = False
-    event_keys: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class PlanContext:
-    status_names: StatusNames
-    statuses: Mapping[str, PurchaseOrderStatus]
-    shipment_methods: Sequence[ShipmentMethod]
-    now: datetime
-    release_on_fees: bool = True
-
-
-@dataclass(frozen=True)
-class Situation:
-    """Everything a rule may look at, decided once so no two rules disagree about the stage."""
-
-    po: PurchaseOrder
-    order: DistributorOrder
-    ctx: PlanContext
-    prior: PriorState
-    verdict: StageVerdict
-    stage: Stage
-    stale: bool
-    person_owns_status: bool
-
-    def stage_name(self, stage: Stage) -> str:
-        return stage_status_name(self.ctx.status_names, stage)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    changes: tuple[FieldChange, ...] = ()
-    events: tuple[Event, ...] = ()
-    problems: tuple[str, ...] = ()
-
-
-Rule = Callable[[Situation], Outcome]
-NOTHING = Outcome()
-
-
-def stage_status_name(names: StatusNames, stage: Stage) -> str:
-    return str(getattr(names, stage.name.lower()))
+__all__ = ["RULES", "PlanContext", "PriorState", "Situation", "plan_purchase_order", "stage_status_name"]
 
 
 def _stage_of_status(names: StatusNames, status_name: str | None) -> Stage | None:
@@ -105,14 +55,9 @@ def _person_owns(po: PurchaseOrder, ctx: PlanContext, prior: PriorState) -> bool
     return current.casefold() not in ours and current.casefold() != prior.written_status.casefold()
 
 
-# --- header rules (one real situation per comment) ---------------------------------------------------
-
-
 def status_rule(s: Situation) -> Outcome:
     # A person set "Cancelled" (or any non-TDS status) after we wrote one: the status is theirs now.
     if s.person_owns_status:
-        if "status_taken_over" in s.prior.event_keys:
-            return NOTHING
         current = s.po.status.name if s.po.status else None
         summary = f"Status set to '{current}' by a person; orderbridge no longer writes this PO's status"
         return Outcome(events=(Event("status_taken_over", summary, s.stage, "status_taken_over"),))
@@ -132,74 +77,13 @@ def status_rule(s: Situation) -> Outcome:
     return Outcome(changes=(FieldChange("status", old, {"id": status.id}, s.verdict.rule),))
 
 
-def tracking_rule(s: Situation) -> Outcome:
-    number = latest_tracking_number(s.order)
-    # Nothing shipped yet, or the latest carton is already on the PO.
-    if s.stale or number is None or number == s.po.tracking_number:
-        return NOTHING
-    # LTL / forwarder references can outgrow ConnectWise's 50 characters: never truncate; the full list
-    # goes to a note in a later issue, so keep the field and record the number.
-    if len(number) > CW_TEXT_LIMIT:
-        key = f"tracking_too_long:{number}"
-        if key in s.prior.event_keys:
-            return NOTHING
-        summary = f"Tracking number longer than {CW_TEXT_LIMIT} characters, not written: {number}"
-        return Outcome(events=(Event("tracking_too_long", summary, s.stage, key, {"tracking_number": number}),))
-    return Outcome(changes=(FieldChange("trackingNumber", s.po.tracking_number, number, "latest package"),))
-
-
-def shipment_date_rule(s: Situation) -> Outcome:
-    # Partial shipments weeks apart: the header carries the latest one.
-    latest = latest_ship_datetime(s.order)
-    if s.stale or latest is None:
-        return NOTHING
-    new = cw_datetime(latest)
-    old = cw_datetime(s.po.shipment_date) if s.po.shipment_date else None
-    if new == old:
-        return NOTHING
-    return Outcome(changes=(FieldChange("shipmentDate", old, new, "latest ShipDatetime"),))
-
-
-def shipment_method_rule(s: Situation) -> Outcome:
-    line = latest_shipped_line(s.order)
-    if s.stale or line is None or not (line.ship_method or line.ship_method_description):
-        return NOTHING
-    method = match_shipment_method(line.ship_method, line.ship_method_description, s.ctx.shipment_methods)
-    # A code the tenant's table cannot place (drop-ship UPSN, a new code): say it verbatim, write nothing.
-    if method is None:
-        key = f"unknown_carrier:{line.ship_method or line.ship_method_description}"
-        if key in s.prior.event_keys:
-            return NOTHING
-        summary = (
-            f"Ship method '{line.ship_method or ''}' ('{line.ship_method_description or ''}') "
-            "matches no ConnectWise shipment method; shipment method not written"
-        )
-        details = {"code": line.ship_method, "description": line.ship_method_description}
-        return Outcome(events=(Event("unknown_carrier", summary, s.stage, key, details),))
-    current = s.po.shipment_method
-    if current is not None and current.id == method.id:
-        return NOTHING
-    old = current.name if current else None
-    reason = f"ship method {describe_ship_method(line.ship_method, line.ship_method_description)}"
-    return Outcome(changes=(FieldChange("shipmentMethod", old, {"id": method.id}, reason),))
-
-
-def vendor_order_rule(s: Situation) -> Outcome:
-    # One PO fans out into several sales orders (splits, back-orders); cancelled (deleted) ones are left out.
-    text = vendor_order_text([line.order_number or "" for line in s.order.live_lines])
-    if s.stale or text is None or text == s.po.vendor_order_number:
-        return NOTHING
-    return Outcome(changes=(FieldChange("vendorOrderNumber", s.po.vendor_order_number, text, "sales orders"),))
-
-
 def stage_event_rule(s: Situation) -> Outcome:
     # The stage moved forward since the last observation (first sight included).
-    key = f"stage:{s.stage.name}"
-    if s.stale or s.prior.stage == s.stage or key in s.prior.event_keys:
+    if s.stale or s.prior.stage == s.stage:
         return NOTHING
-    summary = f"{s.stage_name(s.stage)}: {_stage_detail(s.stage, s.verdict)}"
+    summary = f"{s.stage_name(s.stage)}: {_stage_detail(s)}"
     details = {"rule": s.verdict.rule, "observed_at": cw_datetime(s.ctx.now)}
-    return Outcome(events=(Event("stage_changed", summary, s.stage, key, details),))
+    return Outcome(events=(Event("stage_changed", summary, s.stage, f"stage:{s.stage.name}", details),))
 
 
 def shipment_event_rule(s: Situation) -> Outcome:
@@ -208,13 +92,11 @@ def shipment_event_rule(s: Situation) -> Outcome:
         return NOTHING
     events = []
     for shipment in shipments(s.order):
-        if shipment.key in s.prior.event_keys:
-            continue
         first = shipment.lines[0]
         method = describe_ship_method(first.ship_method, first.ship_method_description)
         tracking = ", ".join(shipment.tracking_numbers) or "no tracking number"
         summary = (
-            f"Shipped {len({line.line_number for line in shipment.lines})} of {_lines(s.verdict.live_lines)} "
+            f"Shipped {len({line.line_number for line in shipment.lines})} of {lines_text(s.verdict.live_lines)} "
             f"(sales order {shipment.order_number or 'unknown'}, {method} {tracking})"
         )
         details = {
@@ -229,19 +111,65 @@ def shipment_event_rule(s: Situation) -> Outcome:
     return Outcome(events=tuple(events))
 
 
-def _stage_detail(stage: Stage, verdict: StageVerdict) -> str:
+def _stage_detail(s: Situation) -> str:
+    verdict, stage = s.verdict, s.stage
     if stage is Stage.ACCEPTED:
         back = f" ({verdict.back_ordered_lines} back-ordered)" if verdict.back_ordered_lines else ""
-        return f"{_lines(verdict.live_lines)} accepted{back}"
+        return f"{lines_text(verdict.live_lines)} accepted{back}"
     if stage is Stage.RELEASED:
         return "released to ship (fee details present)"
+    if stage is Stage.INVOICED and verdict.rule == INVOICED_BY_SERVICE:
+        count = len(distinct_invoices(s.invoices))
+        return f"every sales order invoiced ({count} invoice{'' if count == 1 else 's'})"
     if stage is Stage.INVOICED:
         return "the line invoiced" if verdict.live_lines == 1 else f"all {verdict.live_lines} lines invoiced"
-    return f"{verdict.shipped_lines} of {_lines(verdict.live_lines)} shipped"
+    if stage is Stage.CLOSED:
+        return verdict.rule if verdict.stage is Stage.CLOSED else "closed"
+    return f"{verdict.shipped_lines} of {lines_text(verdict.live_lines)} shipped"
 
 
-def _lines(count: int) -> str:
-    return f"{count} line" if count == 1 else f"{count} lines"
+def _packages(s: Situation, shipment: Shipment) -> tuple[TrackedPackage, ...]:
+    first = shipment.lines[0]
+    code, description = first.ship_method, first.ship_method_description
+    verdict = resolve_shipment_method(code, description, shipment.tracking_numbers, s.ctx.shipment_methods)
+    # A link only where the carrier is agreed; a contradicted number gets none rather than a wrong one.
+    return tuple(
+        TrackedPackage(n, None if verdict.contradicted else tracking_link(n, verdict.method, verdict.carrier))
+        for n in shipment.tracking_numbers
+    )
+
+
+def _notes(s: Situation, events: Sequence[Event]) -> tuple[Note, ...]:
+    if not s.ctx.sync.notes:
+        return ()
+    found = {shipment.key: shipment for shipment in shipments(s.order)}
+    invoices = distinct_invoices(s.invoices)
+    packages = tuple(dict.fromkeys(p for shipment in found.values() for p in _packages(s, shipment)))
+    shipped = f"{s.stage_name(Stage.SHIPPED)}: {s.verdict.shipped_lines} of {lines_text(s.verdict.live_lines)} shipped"
+    billed_in_stage_note = s.stage >= Stage.INVOICED and any(e.kind == "stage_changed" for e in events)
+    live_orders = tuple(dict.fromkeys(line.order_number for line in s.order.live_lines if line.order_number))
+    notes: list[Note] = []
+    for event in events:
+        if event.kind == "stage_changed":
+            orders = live_orders if s.stage <= Stage.RELEASED else ()
+            shown = packages if s.stage >= Stage.SHIPPED else ()
+            billed = invoices if s.stage >= Stage.INVOICED else ()
+            notes.append(stage_note(event.key, event.summary, sales_orders=orders, packages=shown, invoices=billed))
+        elif event.kind == "shipment" and event.key in found:
+            shipment = found[event.key]
+            first = shipment.lines[0]
+            facts = ShipmentFacts(
+                order_number=shipment.order_number,
+                shipped_on=shipment.ship_datetime.date() if shipment.ship_datetime else None,
+                method=describe_ship_method(first.ship_method, first.ship_method_description),
+                lines=tuple(line.line_number for line in shipment.lines),
+                packages=_packages(s, shipment),
+            )
+            notes.append(shipment_note(event.key, shipped, facts))
+        elif event.kind == "invoice" and not billed_in_stage_note:
+            invoice = next(i for i in invoices if f"invoice:{i.invoice_number}" == event.key)
+            notes.append(invoice_note(event.key, invoice, invoices))
+    return tuple(notes)
 
 
 RULES: tuple[Rule, ...] = (
@@ -250,15 +178,36 @@ RULES: tuple[Rule, ...] = (
     shipment_date_rule,
     shipment_method_rule,
     vendor_order_rule,
+    invoice_rule,
+    custom_fields_rule,
+    line_rule,
     stage_event_rule,
     shipment_event_rule,
 )
 
 
+def _verdict(
+    order: DistributorOrder, ctx: PlanContext, invoices: Sequence[Invoice], delivered: bool | None
+) -> StageVerdict:
+    billed = frozenset(invoice.order_number for invoice in invoices if invoice.order_number)
+    verdict = derive_stage(order, release_on_fees=ctx.release_on_fees, invoiced_orders=billed)
+    return close_verdict(verdict, order, now=ctx.now, close_after_days=ctx.sync.close_after_days, delivered=delivered)
+
+
 def plan_purchase_order(
-    po: PurchaseOrder, order: DistributorOrder, ctx: PlanContext, prior: PriorState = PriorState()
+    po: PurchaseOrder,
+    order: DistributorOrder,
+    ctx: PlanContext,
+    prior: PriorState = FIRST_SIGHT,
+    *,
+    invoices: Sequence[Invoice] = (),
+    delivered: bool | None = None,
 ) -> Plan:
-    """Decide what this PO needs. A plan with any problem has no changes and no events (fail closed)."""
+    """Decide what this PO needs. A plan with any problem has no changes, events or notes (fail closed).
+
+    `invoices` come from the invoice query service; `delivered` is the seam for a future delivery source
+    (None: unknown, so CLOSED waits `sync.close_after_days` after the last ship date).
+    """
 
     def refuse(*problems: str) -> Plan:
         return Plan(
@@ -273,7 +222,7 @@ def plan_purchase_order(
     # The engine rejects POs without a number before asking TD SYNNEX; guard anyway, nothing to key on.
     if not po.po_number:
         return refuse(f"ConnectWise PO {po.id} has no PO number; TD SYNNEX orders are keyed by it")
-    verdict = derive_stage(order, release_on_fees=ctx.release_on_fees)
+    verdict = _verdict(order, ctx, invoices, delivered)
     # notFound, rejected, every line deleted, or codes we cannot read: we do not understand the order.
     if verdict.problem is not None or verdict.stage is None:
         return refuse(verdict.problem or f"no stage could be derived for PO {po.po_number} ({verdict.rule})")
@@ -288,17 +237,27 @@ def plan_purchase_order(
         stage=max(verdict.stage, floor),
         stale=verdict.stage < floor,
         person_owns_status=_person_owns(po, ctx, prior),
+        invoices=tuple(invoices),
     )
     outcomes = [rule(situation) for rule in RULES]
     problems = tuple(p for o in outcomes for p in o.problems)
     if problems:
         return refuse(*problems)
+    # Several rules can report one fact (the header and a line both meet a 60-character number): an event
+    # key is announced once per PO, ever, so the store's keys and this plan's own keys both filter.
+    seen = set(prior.event_keys)
+    events: list[Event] = []
+    for event in (e for o in outcomes for e in o.events):
+        if event.key not in seen:
+            seen.add(event.key)
+            events.append(event)
     return Plan(
         po_id=po.id,
         po_number=po.po_number,
         changes=tuple(c for o in outcomes for c in o.changes),
-        events=tuple(e for o in outcomes for e in o.events),
+        events=tuple(events),
         stage=situation.stage,
         previous_stage=prior.stage,
         status_owned_by_person=situation.person_owns_status,
+        notes=_notes(situation, events),
     )

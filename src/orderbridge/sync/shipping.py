@@ -1,64 +1,23 @@
-"""What a TD SYNNEX shipment looks like in ConnectWise terms: carrier, tracking number, ship date, sales orders.
+"""What a TD SYNNEX shipment looks like in ConnectWise terms: tracking number, ship date, sales orders, limits.
 
-Separate from the planner because the carrier table and the "which package is the latest" rules are
-facts about TD SYNNEX data, and the line-level planner of a later issue needs the same answers.
+Separate from the planner because "which package is the latest" and "how a list fits in 50 characters" are
+facts about TD SYNNEX data and ConnectWise fields that the header rules and the line rules both need. Every
+function takes a sequence of `<Item>`s, so one PO line's items are asked the same questions as the order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from orderbridge.domain import DistributorLine, DistributorOrder, ShipmentMethod
+from orderbridge.domain import DistributorLine, DistributorOrder, Event, Stage
 from orderbridge.sync.stages import SHIPPED_CODES
 
 # ConnectWise trackingNumber / vendorOrderNumber / vendorInvoiceNumber: "Max length: 50" (connectwise-psa.md §3.2).
 CW_TEXT_LIMIT = 50
-
-# SYNNEX ship-method code -> (carrier, service), from Appendix B of the PO spec (td-synnex.md §6.1 [S2]).
-# Codes that name no carrier (DSV direct ship, HS hold ship, WHS, RI, NL "Hold Order") are left out on
-# purpose, and so is UPSN: it is not in Appendix B and its drop-ship "tracking" numbers match no UPS
-# format (td-synnex.md §1.6, §7.16), so tying them to a UPS tracking URL would mislead. UNCONFIRMED.
-CARRIER_SERVICES: dict[str, tuple[str, str]] = {
-    "FG": ("FedEx", "FedEx Ground"),
-    "FHD": ("FedEx", "FedEx Home Delivery"),
-    "FX": ("FedEx", "FedEx Express Saver"),
-    "F2": ("FedEx", "FedEx 2Day"),
-    "FO": ("FedEx", "FedEx Standard Overnight"),
-    "FP": ("FedEx", "FedEx Priority Overnight"),
-    "FS": ("FedEx", "FedEx Saturday"),
-    "FI": ("FedEx", "FedEx International"),
-    "FPI": ("FedEx", "FedEx International Priority"),
-    "FXIN": ("FedEx", "FedEx International"),
-    "FXLE": ("FedEx", "FedEx Freight Economy"),
-    "FXLP": ("FedEx", "FedEx Freight Priority"),
-    "FDXH": ("FedEx", "FedEx Express"),
-    "UP": ("UPS", "UPS Ground"),
-    "UR": ("UPS", "UPS Next Day Air"),
-    "URS": ("UPS", "UPS Next Day Air Saver"),
-    "UB": ("UPS", "UPS 2nd Day Air"),
-    "U3": ("UPS", "UPS 3 Day Select"),
-    "US": ("UPS", "UPS Saturday"),
-    "UPSA": ("UPS", "UPS Standard"),
-    "UPG": ("UPS", "UPS Standard"),
-    "UPX": ("UPS", "UPS Express Saver"),
-    "UPSS": ("UPS", "UPS Express Saver"),
-    "DH": ("DHL", "DHL"),
-    "DHI": ("DHL", "DHL International"),
-    "EXDO": ("Expeditors", "Expeditors LTL"),
-    "CHR": ("C.H. Robinson", "C.H. Robinson"),
-    "ODI": ("Old Dominion", "Old Dominion"),
-    "YF": ("YRC", "YRC Freight"),
-    "USH": ("USF Holland", "USF Holland"),
-    "PYLE": ("A. Duie Pyle", "A. Duie Pyle"),
-    "PUG": ("Purolator", "Purolator Ground"),
-    "PUX": ("Purolator", "Purolator Express Ground"),
-    "PUA": ("Purolator", "Purolator Express Air"),
-    "CPC": ("Canada Post", "Canada Post"),
-    "EDEL": ("Electronic Delivery", "Electronic Delivery"),
-    "WC": ("Will Call", "Will Call"),
-}
+# Custom field values are stored as nvarchar(1000) (connectwise-psa.md §4.1, TRI claim, UNCONFIRMED).
+CUSTOM_FIELD_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -82,8 +41,17 @@ def cw_datetime(value: datetime) -> str:
     return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def cw_date(value: date) -> str:
+    """A TD SYNNEX calendar date (ETA, invoice date) as a ConnectWise date-time: midnight UTC of that day."""
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def shipped_items(items: Iterable[DistributorLine]) -> tuple[DistributorLine, ...]:
+    return tuple(line for line in items if line.code in SHIPPED_CODES)
+
+
 def shipped_lines(order: DistributorOrder) -> tuple[DistributorLine, ...]:
-    return tuple(line for line in order.live_lines if line.code in SHIPPED_CODES)
+    return shipped_items(order.live_lines)
 
 
 def _when(line: DistributorLine) -> str:
@@ -91,10 +59,10 @@ def _when(line: DistributorLine) -> str:
     return cw_datetime(line.ship_datetime) if line.ship_datetime else ""
 
 
-def latest_shipped_line(order: DistributorOrder, *, with_tracking: bool = False) -> DistributorLine | None:
-    """Latest ShipDatetime wins; on a tie the later line in document order (the most recent `<Item>`)."""
+def latest_item(items: Iterable[DistributorLine], *, with_tracking: bool = False) -> DistributorLine | None:
+    """Latest ShipDatetime among shipped items; on a tie the later one in document order (the newest `<Item>`)."""
     best: DistributorLine | None = None
-    for line in shipped_lines(order):
+    for line in shipped_items(items):
         if with_tracking and not line.tracking_numbers:
             continue
         if best is None or _when(line) >= _when(best):
@@ -102,14 +70,22 @@ def latest_shipped_line(order: DistributorOrder, *, with_tracking: bool = False)
     return best
 
 
+def latest_shipped_line(order: DistributorOrder, *, with_tracking: bool = False) -> DistributorLine | None:
+    return latest_item(order.live_lines, with_tracking=with_tracking)
+
+
 def latest_tracking_number(order: DistributorOrder) -> str | None:
     line = latest_shipped_line(order, with_tracking=True)
     return line.tracking_numbers[-1] if line else None
 
 
-def latest_ship_datetime(order: DistributorOrder) -> datetime | None:
-    dated = [line for line in shipped_lines(order) if line.ship_datetime]
+def latest_ship_time(items: Iterable[DistributorLine]) -> datetime | None:
+    dated = [line for line in shipped_items(items) if line.ship_datetime]
     return max(dated, key=_when).ship_datetime if dated else None
+
+
+def latest_ship_datetime(order: DistributorOrder) -> datetime | None:
+    return latest_ship_time(order.live_lines)
 
 
 def shipments(order: DistributorOrder) -> tuple[Shipment, ...]:
@@ -129,52 +105,35 @@ def shipments(order: DistributorOrder) -> tuple[Shipment, ...]:
     return tuple(sorted(found, key=lambda s: cw_datetime(s.ship_datetime) if s.ship_datetime else ""))
 
 
+def all_tracking_numbers(order: DistributorOrder) -> tuple[str, ...]:
+    """Every tracking number of the live lines, oldest shipment first, each once (cartons serve several lines)."""
+    return tuple(dict.fromkeys(n for shipment in shipments(order) for n in shipment.tracking_numbers))
+
+
 def describe_ship_method(code: str | None, description: str | None) -> str:
     return description or code or "no ship method"
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def match_shipment_method(
-    code: str | None, description: str | None, methods: Sequence[ShipmentMethod]
-) -> ShipmentMethod | None:
-    """Map a SYNNEX ship method to the tenant's table, or None. There is no universal enum [S23]: never guess."""
-    by_name: dict[str, ShipmentMethod] = {}
-    for method in methods:
-        by_name.setdefault(_normal(method.name), method)
-    # The returned description is what TD SYNNEX tells people ("FedEx Ground"); a tenant that named its
-    # methods the same way gets an exact match.
-    if description and _normal(description) in by_name:
-        return by_name[_normal(description)]
-    entry = CARRIER_SERVICES.get((code or "").strip().upper())
-    if entry is None:
+def fit_list(values: Sequence[str], limit: int) -> str | None:
+    """Values joined by ", "; past the limit, as many as fit plus " +N more" (never silent); None if none fits."""
+    if not values:
         return None
-    carrier, service = entry
-    if _normal(service) in by_name:
-        return by_name[_normal(service)]
-    # A tenant with one FedEx row ("FedEx", "FedEx (all services)") still gets the right tracking URL;
-    # with two or more FedEx rows picking one would be a guess.
-    wanted = _normal(carrier)
-    candidates = [m for name, m in by_name.items() if name == wanted or _starts_word(name, wanted)]
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def _starts_word(name: str, prefix: str) -> bool:
-    return name.startswith(prefix) and not name[len(prefix)].isalnum()
+    joined = ", ".join(values)
+    if len(joined) <= limit:
+        return joined
+    for keep in range(len(values) - 1, 0, -1):
+        text = f"{', '.join(values[:keep])} +{len(values) - keep} more"
+        if len(text) <= limit:
+            return text
+    return None
 
 
 def vendor_order_text(order_numbers: Sequence[str], limit: int = CW_TEXT_LIMIT) -> str | None:
     """Distinct sales orders joined by ", "; past the limit, as many as fit plus " +N more" (never silent)."""
-    distinct = list(dict.fromkeys(n for n in order_numbers if n))
-    if not distinct:
-        return None
-    joined = ", ".join(distinct)
-    if len(joined) <= limit:
-        return joined
-    for keep in range(len(distinct) - 1, 0, -1):
-        text = f"{', '.join(distinct[:keep])} +{len(distinct) - keep} more"
-        if len(text) <= limit:
-            return text
-    return None
+    return fit_list(list(dict.fromkeys(n for n in order_numbers if n)), limit)
+
+
+def too_long_event(number: str, stage: Stage) -> Event:
+    """LTL / forwarder references can outgrow ConnectWise's 50 characters: never truncated, never silent."""
+    summary = f"Tracking number longer than {CW_TEXT_LIMIT} characters, not written (the PO note has it): {number}"
+    return Event("tracking_too_long", summary, stage, f"tracking_too_long:{number}", {"tracking_number": number})

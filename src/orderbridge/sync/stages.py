@@ -6,6 +6,7 @@ mapping, and so nothing else in the code base ever decides a stage on its own.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from orderbridge.domain import DistributorLine, DistributorOrder, Stage, StatusCode
@@ -16,6 +17,7 @@ SHIPPED_CODES = frozenset({StatusCode.SHIPPED, StatusCode.INVOICED})
 # The only codes documented on an `<Item>` (td-synnex.md §1.4); `rejected`/`notFound` are order-level only,
 # so on a line they are as unexplained as an unknown word and are reported the same way.
 LINE_CODES = frozenset({StatusCode.ACCEPTED, StatusCode.SHIPPED, StatusCode.INVOICED, StatusCode.DELETED})
+INVOICED_BY_SERVICE = "every live sales order has an invoice"
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,14 @@ class StageVerdict:
     back_ordered_lines: int = 0
 
 
-def derive_stage(order: DistributorOrder, *, release_on_fees: bool = True) -> StageVerdict:
-    """Derive the PO's stage from the XML PO Status answer. INVOICED is the highest stage derived here."""
+def derive_stage(
+    order: DistributorOrder, *, release_on_fees: bool = True, invoiced_orders: Collection[str] = frozenset()
+) -> StageVerdict:
+    """Derive the PO's stage from the XML PO Status answer and the sales orders the invoice service billed.
+
+    INVOICED is the highest stage derived here; CLOSED needs time and delivery, so `closing.py` decides it
+    on top of this verdict.
+    """
     po = order.po_number
     # td-synnex.md §1.4 [S1 ex.8]: notFound is "not found for that account", which does not prove a
     # cancellation [S23]; the usual cause is a PO number typed differently in the two systems.
@@ -73,9 +81,14 @@ def derive_stage(order: DistributorOrder, *, release_on_fees: bool = True) -> St
     if not known:
         return verdict(None, "unknown codes only")
     # Every live line billed (td-synnex.md §5 "TDS Invoiced"; order-level `invoiced` in production [S8]).
-    # CLOSED needs delivery or the invoice service, which this XML does not carry: that seam is the planner's.
     if not unknown and all(line.code is StatusCode.INVOICED for line in live):
         return verdict(Stage.INVOICED, "every live line invoiced")
+    # td-synnex.md §5 also allows "invoice found via §2.3": the XML status lags billing (§7.13), so a PO whose
+    # every live sales order has an invoice from the invoice service is INVOICED even while lines say shipped.
+    # A line without a sales order number cannot be tied to an invoice, so it keeps this rule from firing.
+    billed = frozenset(invoiced_orders)
+    if not unknown and billed and all(line.order_number in billed for line in live):
+        return verdict(Stage.INVOICED, INVOICED_BY_SERVICE)
     # td-synnex.md §5 "TDS Shipped (partial)": one shipped or invoiced line is enough; back-orders coexist.
     if shipped:
         return verdict(Stage.SHIPPED, f"{shipped} of {po_lines} live PO lines shipped or invoiced")
