@@ -30,7 +30,7 @@ DEMO_CLIENT_ID = "00000000-0000-4000-8000-000000000000"
 def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
     data: dict[str, Any] = {
         "connectwise": {**DEMO_CW, "client_id": DEMO_CLIENT_ID, "base_url": sims.cw_base_url},
-        "tdsynnex": {**DEMO_TDS, "url": sims.tds_url},
+        "tdsynnex": {**DEMO_TDS, "url": sims.tds_url, "invoice_url": sims.tds_server.url + "/webservice/invoice/query"},
         "http": {"allow_insecure_loopback": True, "backoff_base_s": 0.05},
         "store": {"url": store_url},
     }

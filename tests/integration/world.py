@@ -45,6 +45,7 @@ def world_settings(store_url: str, **sections: dict[str, Any]) -> Settings:
             "password": "demo",
             "customer_number": CUSTOMER,
             "url": "https://tds.sim/SynnexXML/POStatus",
+            "invoice_url": "https://tds.sim/webservice/invoice/query",
         },
         "store": {"url": store_url},
     }

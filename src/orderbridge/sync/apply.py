@@ -1,0 +1,49 @@
+"""Carry out a plan in ConnectWise: JSON Patch the header and lines, then write the notes, exactly once.
+
+Patches are idempotent (absolute `replace` values), so repeating one after a crash is harmless. A
+note is not: POSTing it twice makes two notes. Each note ends with a marker naming its event, and
+before writing any note the PO's existing notes are read and every marker already present is
+skipped. That covers the crash between "note written" and "event recorded in the store".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orderbridge.connectwise.client import ConnectWiseClient
+from orderbridge.connectwise.patch import changes_to_ops
+from orderbridge.domain import Plan, PurchaseOrder
+from orderbridge.sync.notes import find_marker
+
+
+@dataclass
+class Applied:
+    writes: int = 0
+    notes: dict[str, int] = field(default_factory=dict)
+    notes_found: dict[str, int] = field(default_factory=dict)
+
+
+async def apply_plan(cw: ConnectWiseClient, po: PurchaseOrder, plan: Plan, *, write_notes: bool) -> Applied:
+    """Notes first, then lines, then the header. The header may carry the closed status, after which the
+    PO is no longer listed for tracking: anything still unwritten when a crash hits after that PATCH
+    would be lost for good, whereas everything before it is simply redone by the next cycle."""
+    applied = Applied()
+    if write_notes and plan.notes:
+        existing: dict[str, int] = {}
+        for written in await cw.list_notes(po.id):
+            key = find_marker(written.text or "")
+            if key is not None:
+                existing.setdefault(key, written.id)
+        for note in plan.notes:
+            if note.key in existing:
+                applied.notes_found[note.key] = existing[note.key]
+                continue
+            applied.notes[note.key] = await cw.add_note(po.id, note.text)
+            applied.writes += 1
+    for line_id, changes in plan.line_changes().items():
+        await cw.patch_line_item(po.id, line_id, changes_to_ops(changes))
+        applied.writes += 1
+    if plan.header_changes:
+        await cw.patch_purchase_order(po.id, changes_to_ops(plan.header_changes))
+        applied.writes += 1
+    return applied

@@ -1,0 +1,141 @@
+"""What the engine writes down about one PO after checking it: the tracked row, events, activity.
+
+Kept apart from the engine so the bookkeeping rules (what counts as an observation worth logging,
+when a PO needs attention, what `written_status` means) read in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from orderbridge.domain import Plan, PurchaseOrder, Stage
+from orderbridge.store import ActivityEntry, EventRecord, SyncRecord, TrackedOrder
+from orderbridge.sync.apply import Applied
+from orderbridge.sync.observe import Observation
+
+ACTOR = "orderbridge"
+Entry = Callable[[str, str | None, object, object, str], ActivityEntry]
+
+
+def entry_factory(tenant: str, cycle_id: int | None, po: PurchaseOrder, now: datetime) -> Entry:
+    def make(action: str, field: str | None, old: object, new: object, reason: str) -> ActivityEntry:
+        return ActivityEntry(
+            at=now,
+            tenant=tenant,
+            cycle_id=cycle_id,
+            po_id=po.id,
+            po_number=po.po_number,
+            actor=ACTOR,
+            action=action,
+            field=field,
+            old_value=old,
+            new_value=new,
+            reason=reason,
+        )
+
+    return make
+
+
+def new_tracked(tenant: str, po: PurchaseOrder, now: datetime) -> TrackedOrder:
+    return TrackedOrder(tenant=tenant, po_id=po.id, po_number=po.po_number, first_seen_at=now, updated_at=now)
+
+
+def success_record(
+    *,
+    tenant: str,
+    cycle_id: int | None,
+    seen: Observation,
+    plan: Plan,
+    applied: Applied,
+    tracked: TrackedOrder | None,
+    written_status: str | None,
+    next_check_at: datetime,
+    now: datetime,
+) -> SyncRecord:
+    po, order = seen.po, seen.order
+    entry = entry_factory(tenant, cycle_id, po, now)
+    activity: list[ActivityEntry] = []
+    # Only a changed answer is an observation worth a log line; an unchanged one is in the cycle counts.
+    if tracked is None or tracked.fingerprint != seen.digest:
+        lines = ", ".join(f"{line.line_number}:{line.raw_code}" for line in order.lines) or "no lines"
+        activity.append(entry("observe", seen.source, None, f"{order.raw_code} [{lines}]", "TD SYNNEX answer changed"))
+    for invoice in seen.new_invoices:
+        activity.append(entry("observe", "invoice", None, invoice.invoice_number, "new TD SYNNEX invoice"))
+    for change in plan.changes:
+        field = change.field if change.line_id is None else f"line {change.line_id}/{change.field}"
+        activity.append(entry("write", field, change.old, change.new, change.reason))
+    for key, note_id in applied.notes.items():
+        activity.append(entry("note", None, None, f"note {note_id}", key))
+    for event in plan.events:
+        activity.append(entry("event", event.kind, None, event.summary, event.key))
+    stage = plan.stage if plan.stage is not None else (tracked.stage if tracked else None)
+    base = tracked or new_tracked(tenant, po, now)
+    row = replace(
+        base,
+        po_number=po.po_number,
+        stage=stage,
+        written_status=written_status,
+        person_status=plan.status_owned_by_person,
+        last_checked_at=now,
+        next_check_at=next_check_at,
+        last_changed_at=now if plan.changes else base.last_changed_at,
+        consecutive_failures=0,
+        last_error=None,
+        fingerprint=seen.digest,
+        updated_at=now,
+    )
+    if tracked is not None and tracked.consecutive_failures:
+        activity.append(entry("recovered", None, tracked.last_error, None, "checked fine again"))
+    notes = {**applied.notes_found, **applied.notes}
+    events = [
+        EventRecord(
+            tenant=tenant,
+            po_id=po.id,
+            key=event.key,
+            kind=event.kind,
+            stage=event.stage,
+            summary=event.summary,
+            details=dict(event.details),
+            occurred_at=now,
+            note_id=notes.get(event.key),
+        )
+        for event in plan.events
+    ]
+    return SyncRecord(tracked=row, events=events, activity=activity)
+
+
+def failure_record(
+    *,
+    tenant: str,
+    cycle_id: int | None,
+    po: PurchaseOrder,
+    tracked: TrackedOrder | None,
+    message: str,
+    next_check_at: Callable[[Stage | None, int], datetime],
+    attention_after: int,
+    now: datetime,
+) -> tuple[SyncRecord, bool]:
+    """The failed PO's row and log lines; the flag says it just crossed the attention threshold."""
+    entry = entry_factory(tenant, cycle_id, po, now)
+    base = tracked or new_tracked(tenant, po, now)
+    failures = base.consecutive_failures + 1
+    row = replace(
+        base,
+        po_number=po.po_number,
+        last_checked_at=now,
+        next_check_at=next_check_at(base.stage, failures),
+        consecutive_failures=failures,
+        last_error=message,
+        updated_at=now,
+    )
+    activity = [entry("error", None, None, None, message)]
+    crossed = failures == attention_after
+    if crossed:
+        # Poison isolation: after K failed cycles in a row the PO is flagged once, visibly; it keeps
+        # being retried (with back-off) and clears itself on the first success.
+        activity.append(
+            entry("attention", None, None, None, f"failed {failures} cycles in a row; last error: {message}")
+        )
+    return SyncRecord(tracked=row, events=[], activity=activity), crossed
