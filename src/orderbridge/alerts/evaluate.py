@@ -1,0 +1,103 @@
+"""`evaluate_alerts`: after each cycle, open, refresh and resolve alerts for one tenant.
+
+The rules say what holds now; this module compares that with the open alerts, so an alert is opened
+once per order and rule, stays open (with a fresh message) while its condition holds, and resolves
+by itself when it stops holding. All three changes commit in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from orderbridge.alerts.rules import Finding, Subject, findings
+from orderbridge.config import Settings
+from orderbridge.store import Store
+from orderbridge.store.alerts import AlertRecord, open_alerts, record_alert_changes
+from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts
+
+PAGE = 500
+
+Key = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """What one evaluation changed. `opened` are new episodes (notify these); `still_open` were open
+    already (never notify again); `resolved` cleared by themselves in this evaluation."""
+
+    opened: tuple[AlertRecord, ...] = ()
+    still_open: tuple[AlertRecord, ...] = ()
+    resolved: tuple[AlertRecord, ...] = ()
+
+
+def diff_alerts(
+    tenant: str,
+    current: Mapping[Key, tuple[FactsRow, Finding]],
+    existing: Mapping[Key, AlertRecord],
+    now: datetime,
+) -> AlertOutcome:
+    """Pure: findings that hold now against alerts open before."""
+    opened = tuple(
+        AlertRecord(
+            tenant=tenant,
+            po_id=facts.po_id,
+            po_number=facts.po_number,
+            rule=finding.rule,
+            message=finding.message,
+            details=dict(finding.details),
+            opened_at=now,
+            last_seen_at=now,
+        )
+        for key, (facts, finding) in current.items()
+        if key not in existing
+    )
+    still = tuple(
+        replace(alert, message=current[key][1].message, details=dict(current[key][1].details), last_seen_at=now)
+        for key, alert in existing.items()
+        if key in current
+    )
+    resolved = tuple(replace(alert, resolved_at=now) for key, alert in existing.items() if key not in current)
+    return AlertOutcome(opened, still, resolved)
+
+
+def _pages(rows: Iterable[FactsRow], size: int) -> Iterator[list[FactsRow]]:
+    iterator = iter(rows)
+    while page := list(islice(iterator, size)):
+        yield page
+
+
+def current_findings(
+    store: Store, settings: Settings, tenant: str, now: datetime
+) -> dict[Key, tuple[FactsRow, Finding]]:
+    today = now.astimezone(ZoneInfo(settings.tdsynnex.timezone)).date()
+    found: dict[Key, tuple[FactsRow, Finding]] = {}
+    for page in _pages(iter_facts(store, FactsFilter(tenant=tenant)), PAGE):
+        tracked = store.load_tracked(tenant, [row.po_id for row in page])
+        for row in page:
+            subject = Subject(row, tracked.get(row.po_id), now, today, settings.alerts)
+            for finding in findings(subject):
+                found[(row.po_id, finding.rule)] = (row, finding)
+    return found
+
+
+def evaluate_alerts(store: Store, settings: Settings, tenant: str, now: datetime) -> AlertOutcome:
+    """Run every rule over the tenant's orders and record the differences. Call after each cycle."""
+    existing = open_alerts(store, tenant)
+    outcome = diff_alerts(tenant, current_findings(store, settings, tenant, now), existing, now)
+    # Another evaluator may have opened one of ours a moment ago; the store ignores that duplicate
+    # and returns only the alerts this call opened, so nobody is notified twice.
+    inserted = record_alert_changes(
+        store, tenant, opened=outcome.opened, still_open=outcome.still_open, resolved=outcome.resolved, now=now
+    )
+    return replace(outcome, opened=tuple(inserted))
+
+
+def summarise(outcome: AlertOutcome) -> Sequence[str]:
+    """One line per change, for the CLI and the activity log."""
+    return [f"alert opened: {a.message}" for a in outcome.opened] + [
+        f"alert resolved: {a.po_number or a.po_id} {a.rule}" for a in outcome.resolved
+    ]

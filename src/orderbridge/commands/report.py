@@ -1,0 +1,48 @@
+"""`orderbridge report`: the delivery figures of the dashboard's reports page, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+
+
+def _day(value: str | None, *, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        start = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    return start + timedelta(days=1) if end else start
+
+
+@click.command()
+@click.option("--tenant", default=None, help="Only this tenant (default: all).")
+@click.option("--since", help="Orders first seen on or after this day (YYYY-MM-DD, UTC).")
+@click.option("--until", help="Orders first seen up to and including this day.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def report(ctx: click.Context, tenant: str | None, since: str | None, until: str | None, fmt: str) -> None:
+    """Average days between stages, on-time shipping, carriers, warehouses, error rate, update delay."""
+    from orderbridge.cli import _guard, _settings
+
+    @_guard
+    def go() -> None:
+        from orderbridge.reports.load import load_report
+        from orderbridge.reports.render import ReportFormat, write_report
+        from orderbridge.store import Store
+
+        settings = _settings(ctx)
+        store = Store.open(settings.store.url)
+        try:
+            figures = load_report(
+                store, now=datetime.now(UTC), tenant=tenant, since=_day(since), until=_day(until, end=True)
+            )
+        finally:
+            store.close()
+        chosen: ReportFormat = "csv" if fmt == "csv" else "json" if fmt == "json" else "table"
+        write_report(figures, chosen, sys.stdout)
+
+    go()
