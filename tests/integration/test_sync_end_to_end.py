@@ -146,3 +146,32 @@ async def test_due_only_cycle_asks_td_synnex_only_about_due_orders(store: Store)
 
         forced = await w.engine.run_cycle(due_only=True, force={w.po("PO-601")["id"]})
         assert forced.checked == 1 and forced.not_due == 1
+
+
+async def test_a_refused_note_does_not_hold_back_the_status_and_tracking(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        record = w.add(simple_order("PO-700", w.clock.now(), ship_after=timedelta(hours=-0.5)))
+        w.cw.faults.add(rf"/procurement/purchaseorders/{record['id']}/notes$", method="POST", status=400, times=99)
+        summary = await w.engine.run_cycle()
+        assert summary.failed == 0
+        po = w.po("PO-700")
+        assert po["status"]["name"] == "TDS Shipped" and po["trackingNumber"] == "541877002320"
+        errors = store.query_activity(ActivityFilter(tenant="default", po_number="PO-700", actions=("error",)))
+        assert errors and "note" in errors[0].reason
+
+
+async def test_invoices_in_any_order_make_no_write_on_the_next_cycle(store: Store) -> None:
+    async with world(store) as w:
+        await setup_statuses(w)
+        now = w.clock.now()
+        # Two sales orders invoiced the same day: "the latest invoice" must not depend on fetch order.
+        for number in range(3):
+            w.add(
+                simple_order(f"PO-71{number}", now, order_number=f"4100001{number}", invoice_after=timedelta(hours=1))
+            )
+        w.clock.advance(timedelta(days=1))
+        await w.engine.run_cycle()
+        await w.engine.run_cycle()
+        third = await w.engine.run_cycle()
+        assert third.writes == 0, third.planned

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.connectwise.patch import changes_to_ops
 from orderbridge.domain import Plan, PurchaseOrder
+from orderbridge.errors import WriteRejected
 from orderbridge.sync.notes import find_marker
 
 
@@ -21,6 +22,7 @@ class Applied:
     writes: int = 0
     notes: dict[str, int] = field(default_factory=dict)
     notes_found: dict[str, int] = field(default_factory=dict)
+    note_errors: dict[str, str] = field(default_factory=dict)
 
 
 async def apply_plan(cw: ConnectWiseClient, po: PurchaseOrder, plan: Plan, *, write_notes: bool) -> Applied:
@@ -38,7 +40,13 @@ async def apply_plan(cw: ConnectWiseClient, po: PurchaseOrder, plan: Plan, *, wr
             if note.key in existing:
                 applied.notes_found[note.key] = existing[note.key]
                 continue
-            applied.notes[note.key] = await cw.add_note(po.id, note.text)
+            try:
+                applied.notes[note.key] = await cw.add_note(po.id, note.text)
+            except WriteRejected as exc:
+                # ConnectWise refused the note itself (an older tenant without PO notes, a note-type
+                # rule): the status and tracking still matter more than the note, so carry on.
+                applied.note_errors[note.key] = exc.message
+                continue
             applied.writes += 1
     for line_id, changes in plan.line_changes().items():
         await cw.patch_line_item(po.id, line_id, changes_to_ops(changes))

@@ -68,6 +68,8 @@ def success_record(
         activity.append(entry("write", field, change.old, change.new, change.reason))
     for key, note_id in applied.notes.items():
         activity.append(entry("note", None, None, f"note {note_id}", key))
+    for key, message in applied.note_errors.items():
+        activity.append(entry("error", "note", None, None, f"note for {key} not written: {message}"))
     for event in plan.events:
         activity.append(entry("event", event.kind, None, event.summary, event.key))
     stage = plan.stage if plan.stage is not None else (tracked.stage if tracked else None)
