@@ -1,20 +1,29 @@
 """Injected faults and the optional rate limit: the bad days of a real ConnectWise, on demand.
 
 A fault matches by method and a path regex and answers instead of the API for its next `times` calls.
-Kinds: `status` (an error status and body, 429 with the DG body and Retry-After), `malformed` (200 with a
-body that is not JSON), `reset` and `timeout` (raised as httpx transport errors so an in-process
-`ASGITransport` client sees what a socket client would; over uvicorn they surface as a dropped 500).
+Kinds: `status` (an error status and body, 429 with the DG body and Retry-After; `headers` adds e.g. a
+redirect's Location), `malformed` (200 with a body that is not JSON), `reset` and `timeout` (raised as
+httpx transport errors so an in-process `ASGITransport` client sees what a socket client would; over
+uvicorn they surface as a dropped 500; `after=true` processes the request first, so the write happens
+and its reply is lost), `truncated` (processed, then the body is cut short of its Content-Length).
+A random profile (`fault_spec`) adds background noise behind the targeted faults.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-FAULT_KINDS = ("status", "malformed", "reset", "timeout")
+from orderbridge.simulators.fault_spec import FaultDice, Roll
+
+FAULT_KINDS = ("status", "malformed", "reset", "timeout", "truncated")
+Sleep = Callable[[float], Awaitable[None]]
+_CUT_JSON = '{"id": 1001, "poNumber": "'  # what a proxy that drops the connection mid-body leaves
 
 
 @dataclass(slots=True)
@@ -27,7 +36,9 @@ class Fault:
     retry_after: int | None = None
     kind: str = "status"
     raw_body: str | None = None  # for kind="malformed"
-    delay_seconds: float = 0.0  # real time, before answering
+    delay_seconds: float = 0.0  # before answering, through FaultSet.sleep
+    headers: dict[str, str] | None = None  # extra response headers (kind="status")
+    after: bool = False  # reset/timeout after the request was processed
     hits: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
@@ -39,6 +50,11 @@ class Fault:
         self._pattern = re.compile(self.path_regex, re.IGNORECASE)
         if self.method == "*":
             self.method = None
+
+    @property
+    def answers_instead(self) -> bool:
+        """Whether the API is skipped; otherwise the request is processed and its reply spoiled."""
+        return self.kind in ("status", "malformed") or (self.kind in ("reset", "timeout") and not self.after)
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method) and bool(self._pattern.search(path))
@@ -54,11 +70,12 @@ class Fault:
         return {"code": "ConnectWiseApi", "message": f"Injected fault (HTTP {self.status})."}
 
     def response_headers(self) -> dict[str, str]:
+        extra = dict(self.headers or {})
         if self.retry_after is not None:
-            return {"Retry-After": str(self.retry_after)}
+            return {**extra, "Retry-After": str(self.retry_after)}
         if self.status == 429:
-            return {"Retry-After": "30"}
-        return {}
+            return {**extra, "Retry-After": "30"}
+        return extra
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +87,8 @@ class Fault:
             "retry_after": self.retry_after,
             "kind": self.kind,
             "delay_seconds": self.delay_seconds,
+            "headers": self.headers,
+            "after": self.after,
             "hits": self.hits,
         }
 
@@ -77,8 +96,11 @@ class Fault:
 class FaultSet:
     """Faults in the order they were added; the first that matches answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, sleep: Sleep = asyncio.sleep) -> None:
         self._faults: list[Fault] = []
+        self.random: FaultDice | None = None
+        # Injectable so in-process tests run latency faults without waiting; the benchmark keeps real sleeps.
+        self.sleep = sleep
 
     def add(self, path_regex: str = "", **options: Any) -> Fault:
         fault = Fault(path_regex=path_regex, **options)
@@ -86,7 +108,9 @@ class FaultSet:
         return fault
 
     def clear(self) -> None:
+        """Drop every fault, the random profile too."""
         self._faults.clear()
+        self.random = None
 
     def __len__(self) -> int:
         return len(self._faults)
@@ -105,6 +129,28 @@ class FaultSet:
                         self._faults.remove(fault)
                 return fault
         return None
+
+    def draw(self, method: str, path: str, now: datetime) -> tuple[Fault | None, float]:
+        """The fault for this request (targeted first, then the random profile) and the delay before it."""
+        fault = self.take(method, path)
+        if fault is not None or self.random is None:
+            return fault, fault.delay_seconds if fault else 0.0
+        roll = self.random.roll(now)
+        return _from_roll(roll), roll.delay_s
+
+
+def _from_roll(roll: Roll) -> Fault | None:
+    if roll.kind is None:
+        return None
+    if roll.kind == "5xx":
+        return Fault(kind="status", status=roll.status)
+    if roll.kind == "429":
+        return Fault(kind="status", status=429, retry_after=roll.retry_after_s)
+    if roll.kind in ("timeout", "reset"):
+        return Fault(kind=roll.kind, after=roll.after)
+    if roll.kind == "truncated":
+        return Fault(kind="truncated")
+    return Fault(kind="malformed", raw_body=_CUT_JSON if roll.kind == "malformed" else None)
 
 
 class RateLimit:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderbridge.clock import SimClock
+from orderbridge.simulators.fault_spec import FaultDice, FaultSpecError, parse_service_faults
 from orderbridge.simulators.tdsynnex.errors import ControlError
 from orderbridge.simulators.tdsynnex.faults import FaultKind
 from orderbridge.simulators.tdsynnex.lifecycle import generate_order
@@ -40,6 +41,14 @@ class FaultIn(BaseModel):
     seconds: float = 0.0
     message: str | None = None
     detail: str | None = None
+    status: int = 500
+    retry_after: int = 1
+
+
+class RandomFaultsIn(BaseModel):
+    """A random profile in the `--faults` grammar for this service, without the `tds:` prefix."""
+
+    spec: str
 
 
 class AdvanceIn(BaseModel):
@@ -146,8 +155,31 @@ def control_routes(state: TDSynnexState) -> list[Route]:
             seconds=spec.seconds,
             message=spec.message,
             detail=spec.detail,
+            status=spec.status,
+            retry_after=spec.retry_after,
         )
         return JSONResponse(fault.to_json(), status_code=201)
+
+    def random_json() -> dict[str, Any]:
+        dice = state.faults.random
+        if dice is None:
+            return {"spec": None, "injected": {}}
+        return {"spec": str(dice.profile), "injected": dict(dice.counts)}
+
+    async def set_random_faults(request: Request) -> Response:
+        spec = _validate(RandomFaultsIn, await _json(request))
+        try:
+            state.faults.random = FaultDice(parse_service_faults(spec.spec))
+        except FaultSpecError as exc:
+            raise ControlError(400, str(exc)) from None
+        return JSONResponse(random_json(), status_code=201)
+
+    async def get_random_faults(request: Request) -> Response:
+        return JSONResponse(random_json())
+
+    async def clear_random_faults(request: Request) -> Response:
+        state.faults.random = None
+        return JSONResponse({"cleared": True})
 
     async def list_faults(request: Request) -> Response:
         return JSONResponse({"faults": [f.to_json() for f in state.faults.active()]})
@@ -173,5 +205,8 @@ def control_routes(state: TDSynnexState) -> list[Route]:
         Route("/faults", handled(add_fault), methods=["POST"]),
         Route("/faults", handled(list_faults), methods=["GET"]),
         Route("/faults", handled(clear_faults), methods=["DELETE"]),
+        Route("/faults/random", handled(set_random_faults), methods=["POST"]),
+        Route("/faults/random", handled(get_random_faults), methods=["GET"]),
+        Route("/faults/random", handled(clear_random_faults), methods=["DELETE"]),
         Route("/accounts", handled(add_account), methods=["POST"]),
     ]
