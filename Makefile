@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sim screenshots clean
+.PHONY: demo test lint typecheck sim faults screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ typecheck: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
+
+faults: $(STAMP)
+	$(BIN)/python -m orderbridge.faultreport
 
 screenshots: $(STAMP)
 	$(BIN)/python -m orderbridge.web.screenshots docs/

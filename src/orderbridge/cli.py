@@ -57,6 +57,11 @@ def _settings(ctx: click.Context) -> Settings:
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "settings" not in obj:
         obj["settings"] = load_settings(obj.get("config_path"))
+        from orderbridge.xmlguard import expat_warning
+
+        warning = expat_warning(max_response_bytes=obj["settings"].http.max_response_bytes)
+        if warning:
+            err_console.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
     settings: Settings = obj["settings"]
     return settings
 
@@ -132,6 +137,9 @@ def sync(ctx: click.Context, once: bool, dry_run: bool, progress: bool | None, a
         click.echo(json.dumps(summary.as_dict(), indent=2))
     else:
         print_summary(summary)
+    if summary.aborted:
+        # Monitoring should notice a cycle that did not cover every PO.
+        sys.exit(1)
 
 
 def print_summary(summary: CycleSummary, out: Console = console) -> None:
@@ -148,6 +156,8 @@ def print_summary(summary: CycleSummary, out: Console = console) -> None:
         out.print(f"  {po}: {text}")
     for po, message in summary.failures:
         out.print(f"  [red]failed[/red] {po}: {message}", markup=True, highlight=False)
+    if summary.aborted:
+        out.print(f"  [yellow]incomplete:[/yellow] {summary.aborted}", markup=True, highlight=False)
     counts = summary.counts()
     out.print(
         "POs seen {seen}, checked {checked}, changed {changed}, unchanged {unchanged}, failed {failed}; "
@@ -229,12 +239,23 @@ def log_command(
 @click.option("--cw-port", default=8471, show_default=True)
 @click.option("--tds-port", default=8472, show_default=True)
 @click.option("--seed/--no-seed", default=True, help="Seed the demo book of about 50 POs.")
+@click.option(
+    "--faults",
+    default=None,
+    metavar="SPEC",
+    help="Inject faults, e.g. 'tds:5xx=0.1,timeout=0.05,latency=200ms~p99:2s;cw:429burst=20/60s'.",
+)
 @_guard
-def sim(host: str, cw_port: int, tds_port: int, seed: bool) -> None:
+def sim(host: str, cw_port: int, tds_port: int, seed: bool, faults: str | None) -> None:
     """Serve the ConnectWise and TD SYNNEX simulators until interrupted."""
+    from orderbridge.simulators.fault_spec import FaultSpecError, parse_fault_spec
     from orderbridge.simulators.serve import serve_forever
 
-    serve_forever(host=host, cw_port=cw_port, tds_port=tds_port, seed=seed, out=console)
+    try:
+        spec = parse_fault_spec(faults) if faults else None
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+    serve_forever(host=host, cw_port=cw_port, tds_port=tds_port, seed=seed, out=console, faults=spec)
 
 
 @main.command()
@@ -253,3 +274,18 @@ def demo(cycles: int, orders: int) -> None:
 from orderbridge.commands.show import show  # noqa: E402
 
 main.add_command(show)
+from orderbridge.commands.run import run  # noqa: E402
+
+main.add_command(run)
+from orderbridge.commands.attention import attention  # noqa: E402
+
+main.add_command(attention)
+from orderbridge.commands.web import web  # noqa: E402
+
+main.add_command(web)
+from orderbridge.commands.report import report  # noqa: E402
+
+main.add_command(report)
+from orderbridge.commands.worker import worker  # noqa: E402
+
+main.add_command(worker)

@@ -44,7 +44,8 @@ _extra_secrets: set[str] = set()
 
 def register_secret(value: str | None) -> None:
     """Remember a configured secret so `redact` removes it wherever it turns up, verbatim."""
-    if value and len(value) >= 4:
+    # Short values ("demo") would blank out ordinary words everywhere; real keys are much longer.
+    if value and len(value) >= 8:
         _extra_secrets.add(value)
 
 

@@ -49,9 +49,11 @@ url = "{store_url}"
     return path
 
 
-def run(*args: str) -> tuple[int, str]:
+def run(*args: str, stdout_only: bool = False) -> tuple[int, str]:
+    """Exit code and what was printed; machine-readable output is read from stdout alone (warnings go
+    to stderr)."""
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout if stdout_only else result.output
 
 
 def test_setup_sync_and_log_against_the_simulators(sims: SimulatorPair, tmp_path: Path) -> None:
@@ -69,19 +71,19 @@ def test_setup_sync_and_log_against_the_simulators(sims: SimulatorPair, tmp_path
     assert "Planned changes" in out and "status" in out
     assert len(sims.connectwise.request_log.writes()) == writes_before
 
-    code, out = run("--config", config, "sync", "--once", "--no-progress", "--json")
+    code, out = run("--config", config, "sync", "--once", "--no-progress", "--json", stdout_only=True)
     assert code == 0, out
     summary = json.loads(out)
     assert summary["seen"] == summary["changed"] + summary["unchanged"] + summary["failed"]
     assert summary["changed"] > 0 and summary["writes"] > 0
 
-    code, out = run("--config", config, "log", "--format", "csv", "--action", "write")
+    code, out = run("--config", config, "log", "--format", "csv", "--action", "write", stdout_only=True)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and {row["action"] for row in rows} == {"write"}
     assert any(row["field"] == "status" for row in rows)
 
-    code, out = run("--config", config, "log", "--format", "json", "--po", rows[0]["po_number"])
+    code, out = run("--config", config, "log", "--format", "json", "--po", rows[0]["po_number"], stdout_only=True)
     entries = json.loads(out)
     assert entries and {entry["po_number"] for entry in entries} == {rows[0]["po_number"]}
 

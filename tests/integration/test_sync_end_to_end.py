@@ -175,3 +175,24 @@ async def test_invoices_in_any_order_make_no_write_on_the_next_cycle(store: Stor
         await w.engine.run_cycle()
         third = await w.engine.run_cycle()
         assert third.writes == 0, third.planned
+
+
+async def test_a_failed_po_list_page_keeps_what_was_listed_and_marks_the_cycle_incomplete(store: Store) -> None:
+    from orderbridge.errors import TransientApiError
+
+    async with world(store) as w:
+        await setup_statuses(w)
+        for number in range(3):
+            w.add(simple_order(f"PO-80{number}", w.clock.now()))
+        listed = [po async for po in w.engine.list_tracked()]
+
+        async def two_then_fail():  # type: ignore[no-untyped-def]
+            for po in listed[:2]:
+                yield po
+            raise TransientApiError("GET /procurement/purchaseorders failed after retries: 503", service="connectwise")
+
+        w.engine.discover = two_then_fail
+        summary = await w.engine.run_cycle()
+        assert summary.changed == 2 and summary.aborted and "discovery stopped early" in summary.aborted
+        last = store.last_cycle("default")
+        assert last is not None and last.status == "incomplete"

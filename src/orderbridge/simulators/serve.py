@@ -21,6 +21,7 @@ from orderbridge.simulators.book import DemoBook, seed_demo_book
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
+from orderbridge.simulators.fault_spec import FaultSpec, apply_fault_spec
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 
@@ -101,8 +102,13 @@ def running_simulators(
         cw_server.stop()
 
 
-def serve_forever(*, host: str, cw_port: int, tds_port: int, seed: bool, out: Console) -> None:
+def serve_forever(
+    *, host: str, cw_port: int, tds_port: int, seed: bool, out: Console, faults: FaultSpec | None = None
+) -> None:
     with running_simulators(host=host, cw_port=cw_port, tds_port=tds_port, seed=seed) as sims:
+        if faults is not None:
+            apply_fault_spec(faults, sims.connectwise, sims.tdsynnex)
+            out.print(f"faults: {faults}")
         out.print(f"ConnectWise simulator: {sims.cw_base_url}  (company demo, keys demopublic / demoprivate)")
         out.print(f"TD SYNNEX simulator:   {sims.tds_url}  (demo@example.com / demo, customer 100001)")
         out.print("Control APIs under /_sim/ on both (reset, seed, clock, faults, requests). Ctrl-C stops.")

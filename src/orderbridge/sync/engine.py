@@ -87,6 +87,7 @@ class _Cycle:
     dry_run: bool
     records: list[SyncRecord]
     invoices: list[tuple[int, Invoice]]
+    incomplete: str | None = None
 
 
 class Engine:
@@ -158,11 +159,16 @@ class Engine:
 
         async def produce() -> None:
             page: list[PurchaseOrder] = []
-            async for po in self.discover():
-                page.append(po)
-                if len(page) >= PAGE_BATCH:
-                    await enqueue(page)
-                    page = []
+            try:
+                async for po in self.discover():
+                    page.append(po)
+                    if len(page) >= PAGE_BATCH:
+                        await enqueue(page)
+                        page = []
+            except (Skippable, Retriable) as exc:
+                # A PO-list page that failed after its retries: the POs listed so far are still synced,
+                # and the cycle is recorded as incomplete so nobody mistakes it for a full pass.
+                cycle.incomplete = f"discovery stopped early: {exc.message}"
             await enqueue(page)
             for _ in range(self.workers):
                 await queue.put(None)
@@ -205,6 +211,9 @@ class Engine:
             raise fatal.exceptions[0] from None
         finally:
             self._flush(cycle)
+            if cycle.incomplete and status == "ok":
+                status = "incomplete"
+                cycle.summary.aborted = cycle.incomplete
             if cycle.cycle_id is not None:
                 self.store.finish_cycle(cycle.cycle_id, self.clock.now(), cycle.summary.counts(), status)
         if hooks is not None:
