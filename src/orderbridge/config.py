@@ -127,7 +127,6 @@ class SyncSettings(_Section):
     close_after_days: int = Field(
         default=7, ge=0, description="invoiced + fully shipped: CLOSED this many days after the last ship date"
     )
-    stop_tracking_after_days: int = Field(default=14, ge=0, description="grace period after CLOSED")
     canceled_reason: str = Field(default="Deleted at TD SYNNEX", max_length=100)
     tracking_numbers_field: str | None = Field(
         default=None, description="PO custom field caption that receives every tracking number"
