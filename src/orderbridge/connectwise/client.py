@@ -248,6 +248,20 @@ class ConnectWiseClient:
         best = on_po or matches
         return best[0] if best else None
 
+    async def list_callbacks(self) -> list[dict[str, Any]]:
+        """Callback entries (`/system/callbacks`) as sent; `callbacks/register.py` decides what they mean."""
+        found: list[dict[str, Any]] = []
+        async for _reply, items in self._pages("/system/callbacks", {"pageSize": MAX_PAGE_SIZE}, what="callbacks"):
+            found.extend(item for item in items if isinstance(item, dict))
+        return found
+
+    async def create_callback(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """POST one callback entry; never repeated (a second POST would register it twice)."""
+        what = "callback entry"
+        reply = await self._call("POST", "/system/callbacks", what=what, body=entry, idempotent=False)
+        created: dict[str, Any] = decode(reply, what, dict)
+        return created
+
     async def system_info(self) -> dict[str, Any]:
         reply = await self._call("GET", "/system/info", what="system info")
         info: dict[str, Any] = decode(reply, "system info", dict)

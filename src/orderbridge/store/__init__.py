@@ -5,6 +5,10 @@ Import from here: `Store` and the records it takes and returns. The URL decides 
 """
 
 # Feature tables register themselves on the shared MetaData when imported.
+from orderbridge.store import alerts as _alerts  # noqa: F401
+from orderbridge.store import cursors as _cursors  # noqa: F401
+from orderbridge.store import facts as _facts  # noqa: F401
+from orderbridge.store import inbox as _inbox  # noqa: F401
 from orderbridge.store import invoices as _invoices  # noqa: F401
 from orderbridge.store.activity import COLUMNS as ACTIVITY_COLUMNS
 from orderbridge.store.activity import ExportFormat, export_activity, load_activity

@@ -6,7 +6,6 @@ Every answer carries `x-cw-request-id` and `api-current-version`, as the live AP
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -21,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from . import control, resources
+from . import callbacks, control, resources
 from .errors import ConnectWiseError, RouteNotFound, TooManyRequests, Unauthorized
 from .faults import Fault
 from .recorder import RecordedRequest
@@ -29,6 +28,7 @@ from .state import ConnectWiseState
 
 _API_PATH = re.compile(r"^/+(?P<codebase>[^/]+)/+apis/3\.0(?P<rest>/.*)?$", re.IGNORECASE)
 _COMPANY_INFO = re.compile(r"^/+login/companyinfo/(?P<company>[^/]+)/?$", re.IGNORECASE)
+_CALLBACK_KEY = re.compile(r"^/+[^/]+/+system/callbackkey/index\.rails$", re.IGNORECASE)
 _LOGGED_HEADERS = ("clientid", "accept", "pagination-type", "content-type")
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -105,6 +105,8 @@ def _answer(state: ConnectWiseState, request: Request, body: bytes) -> resources
     path = request.url.path
     if (retry_after := state.rate_limit.check(state.clock.now())) is not None:
         raise TooManyRequests(retry_after)
+    if _CALLBACK_KEY.match(path):
+        return callbacks.key_page(state, request.query_params.get("id", ""))
     info = _COMPANY_INFO.match(path)
     if info is not None:
         return resources.Reply(200, _company_info(state, request, info["company"]))
@@ -132,11 +134,14 @@ def create_app(state: ConnectWiseState) -> Starlette:
         method, path = request.method, request.url.path
         api = _API_PATH.match(path)
         with state.lock:
-            fault = state.faults.take(method, path)
-        if fault is not None and fault.delay_seconds > 0:
-            await asyncio.sleep(fault.delay_seconds)
+            fault, delay = state.faults.draw(method, path, state.clock.now())
+        if delay > 0:
+            await state.faults.sleep(delay)
         with state.lock:
-            reply, raw = (_fault_reply(fault), None) if fault is not None else _safe_answer(state, request, body)
+            instead = fault is not None and fault.answers_instead
+            reply, raw = (
+                (_fault_reply(fault), None) if fault is not None and instead else _safe_answer(state, request, body)
+            )
             if raw is None:
                 raw = b"" if reply.status == 204 else json.dumps(reply.body).encode()
             if fault is not None and fault.kind == "malformed":
@@ -151,7 +156,7 @@ def create_app(state: ConnectWiseState) -> Starlette:
                     time=state.clock.now(),
                     body=_logged_body(method, body),
                     request_id=request_id,
-                    fault=fault is not None,
+                    fault=fault is not None and instead,
                     headers={k: v for k, v in request.headers.items() if k.lower() in _LOGGED_HEADERS},
                 )
             )
@@ -159,9 +164,16 @@ def create_app(state: ConnectWiseState) -> Starlette:
             raise httpx.RemoteProtocolError("simulated connection reset by the ConnectWise simulator")
         if fault is not None and fault.kind == "timeout":
             raise httpx.ReadTimeout("simulated read timeout from the ConnectWise simulator")
+        with state.lock:
+            rest = (api["rest"] or "/") if api else ""
+            deliver = callbacks.after_write(state, request, rest, reply.status, reply.body)
         headers = _headers(state, request_id, reply.headers)
+        if fault is not None and fault.kind == "truncated" and raw:
+            # Declares the whole body and sends half, as a connection dropped mid-body does.
+            headers["Content-Length"] = str(len(raw))
+            raw = raw[: len(raw) // 2]
         media = None if reply.status == 204 else "application/json; charset=utf-8"
-        return Response(raw, status_code=reply.status, headers=headers, media_type=media)
+        return Response(raw, status_code=reply.status, headers=headers, media_type=media, background=deliver)
 
     routes = [Mount("/_sim", routes=control.routes(state)), Route("/{path:path}", endpoint, methods=_ALL_METHODS)]
     return Starlette(routes=routes)

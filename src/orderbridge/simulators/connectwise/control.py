@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orderbridge.simulators.fault_spec import FaultDice, parse_service_faults
+
 if TYPE_CHECKING:
     from .state import ConnectWiseState
 
@@ -27,7 +29,18 @@ _PO_ARGS = (
     "lines",
     "fields",
 )
-_FAULT_ARGS = ("method", "status", "body", "times", "retry_after", "kind", "raw_body", "delay_seconds")
+_FAULT_ARGS = (
+    "method",
+    "status",
+    "body",
+    "times",
+    "retry_after",
+    "kind",
+    "raw_body",
+    "delay_seconds",
+    "headers",
+    "after",
+)
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
@@ -94,6 +107,28 @@ def routes(state: ConnectWiseState) -> list[Route]:
             state.faults.clear()
         return Response(status_code=204)
 
+    def random_json() -> dict[str, Any]:
+        dice = state.faults.random
+        return {"spec": str(dice.profile), "injected": dict(dice.counts)} if dice else {"spec": None, "injected": {}}
+
+    async def set_random_faults(request: Request) -> Response:
+        body = await _json_object(request)
+        if not isinstance(body.get("spec"), str):
+            raise ValueError('expected {"spec": "5xx=0.02,429burst=20/60s,..."} (the cw: part of --faults)')
+        dice = FaultDice(parse_service_faults(body["spec"]))  # FaultSpecError is a ValueError: 400
+        with state.lock:
+            state.faults.random = dice
+        return JSONResponse(random_json(), status_code=201)
+
+    async def get_random_faults(_request: Request) -> Response:
+        with state.lock:
+            return JSONResponse(random_json())
+
+    async def clear_random_faults(_request: Request) -> Response:
+        with state.lock:
+            state.faults.random = None
+        return Response(status_code=204)
+
     async def set_rate_limit(request: Request) -> Response:
         body = await _json_object(request)
         per_minute = body.get("per_minute")
@@ -112,5 +147,8 @@ def routes(state: ConnectWiseState) -> list[Route]:
         Route("/faults", _guarded(add_fault), methods=["POST"]),
         Route("/faults", _guarded(list_faults), methods=["GET"]),
         Route("/faults", _guarded(clear_faults), methods=["DELETE"]),
+        Route("/faults/random", _guarded(set_random_faults), methods=["POST"]),
+        Route("/faults/random", _guarded(get_random_faults), methods=["GET"]),
+        Route("/faults/random", _guarded(clear_random_faults), methods=["DELETE"]),
         Route("/ratelimit", _guarded(set_rate_limit), methods=["POST"]),
     ]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import kinds, paging, query, writes
+from . import callbacks, kinds, paging, query, writes
 from .errors import BadRequest, MethodNotAllowed, RouteNotFound
 from .kinds import Kind
 from .tables import Record
@@ -189,6 +189,8 @@ def dispatch(call: Call, resource: str) -> Reply:
         if call.method != "GET":
             raise MethodNotAllowed(call.method)
         return system_info(call)
+    if path.lower().startswith("/system/callbacks"):
+        return callbacks.dispatch(call, path)
     for pattern, kind, methods in ROUTES:
         match = pattern.match(path)
         if match is None or kind is None:

@@ -15,6 +15,7 @@ from typing import Any
 from orderbridge.clock import Clock, SystemClock
 
 from . import seed
+from .callbacks import CallbackHub
 from .custom_fields import PO_SCREEN
 from .faults import FaultSet, RateLimit
 from .recorder import RequestLog
@@ -84,6 +85,7 @@ class ConnectWiseState:
         self.products = Table(first_id=501)
         self.units_of_measure = Table()
         self.note_types = Table()
+        self.callbacks = CallbackHub(self.clock, company, self.api_member)
         self._seeded = seed_defaults
         self.has_default_seed = False
         if seed_defaults:
@@ -99,6 +101,7 @@ class ConnectWiseState:
             self.request_log.clear()
             self.faults.clear()
             self.rate_limit.reset()
+            self.callbacks.clear()
             self.has_default_seed = False
             if self._seeded:
                 seed.seed_defaults(self)

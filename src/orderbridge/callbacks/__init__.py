@@ -1,0 +1,1 @@
+"""ConnectWise callbacks: registration, signature verification and the receiving route."""

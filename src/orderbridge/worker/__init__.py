@@ -1,0 +1,1 @@
+"""Scale-out: procrastinate jobs that sync one tenant each, on the PostgreSQL store."""
