@@ -83,18 +83,32 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Say what would be created without changing ConnectWise.")
+@click.option(
+    "--callbacks",
+    "callbacks_url",
+    metavar="URL",
+    default=None,
+    help="Also register the ConnectWise purchase-order callback to this public base URL of `orderbridge web`.",
+)
 @click.pass_context
 @_guard
-def setup(ctx: click.Context, dry_run: bool) -> None:
+def setup(ctx: click.Context, dry_run: bool, callbacks_url: str | None) -> None:
     """Create the TDS purchase-order statuses that are missing and check the custom field."""
+    from orderbridge.callbacks.register import register_callbacks
     from orderbridge.provision import run_setup
 
     settings = _settings(ctx)
 
     async def go() -> list[str]:
-        async with open_tenant(settings) as tenant:
+        async with open_tenant(settings, operator_view=False) as tenant:
             report = await run_setup(settings, tenant.connectwise, dry_run=dry_run)
-            return report.lines()
+            lines = report.lines()
+            if callbacks_url:
+                registration = await register_callbacks(
+                    settings, tenant.connectwise, callbacks_url, tenant=tenant.name, dry_run=dry_run
+                )
+                lines += registration.lines()
+            return lines
 
     for line in _run(go()):
         console.print(("would: " if dry_run and line.startswith("created") else "") + line)

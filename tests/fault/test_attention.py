@@ -164,10 +164,10 @@ url = "{url}"
     runner = CliRunner()
     as_json = runner.invoke(main, ["--config", str(config), "attention", "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
-    (row,) = json.loads(as_json.output)
+    (row,) = json.loads(as_json.stdout)
     assert (row["po_number"], row["failures"], row["last_error"]) == ("PO-1", 4, "=HYPERLINK(x)")
     as_csv = runner.invoke(main, ["--config", str(config), "attention", "--format", "csv", "--threshold", "1"])
-    rows = list(csv.DictReader(io.StringIO(as_csv.output)))
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert [r["po_number"] for r in rows] == ["PO-1", "PO-2"]
     assert rows[0]["last_error"] == "'=HYPERLINK(x)"  # defused for spreadsheets
     table = runner.invoke(main, ["--config", str(config), "attention"])

@@ -189,7 +189,8 @@ async def test_no_canary_leaks_across_the_failure_matrix(case: str, caplog: pyte
                 texts += exception_texts(error)
             else:
                 texts.append(json.dumps(summary.as_dict()))
-                assert summary.failed == 1, summary.as_dict()
+                # A PO-list failure ends discovery (the cycle is "incomplete"); any other fault fails the PO.
+                assert summary.failed == 1 or (case.startswith("cw-") and summary.aborted), summary.as_dict()
         entries = store.query_activity(ActivityFilter(limit=None))
         dump = io.StringIO()
         export_activity(entries, "json", dump)

@@ -55,12 +55,12 @@ def test_report_as_json_csv_and_table(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["--config", config, "report", "--format", "json"])
     assert result.exit_code == 0, result.output
-    figures = json.loads(result.output)
+    figures = json.loads(result.stdout)
     assert figures["orders"]["all"]["orders"] == 2
     assert figures["stage_days"]["PO → shipped"]["mean_days"] == 2.0
     assert figures["by_carrier"]["UPS"]["on_time_rate"] == 1.0
     result = runner.invoke(main, ["--config", config, "report", "--format", "csv", "--until", "2026-03-31"])
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {(r["section"], r["group"], r["metric"], r["value"]) for r in rows} >= {("orders", "all", "orders", "1")}
     result = runner.invoke(main, ["--config", config, "report"])
     assert result.exit_code == 0 and "On-time shipping: 100.0%" in result.output

@@ -1,4 +1,4 @@
-"""`orderbridge web`: serve the dashboard (orders, PO timelines, activity, alerts, reports).
+"""`orderbridge web`: the dashboard, the ConnectWise callback receiver and `/metrics`, in one server.
 
 Loopback by default. Bound to any other address it refuses to start without an access token, because
 the dashboard shows every order and lets a person acknowledge alerts. Pass the token through
@@ -46,13 +46,26 @@ def web(ctx: click.Context, host: str, port: int, token: str | None) -> None:
         register_secret(token)
         import uvicorn
 
+        from orderbridge.callbacks.receiver import callback_routes
         from orderbridge.store import Store
         from orderbridge.web.app import create_app
+        from orderbridge.web.metrics import DaemonMetrics, metrics_routes, store_refresher
+        from orderbridge.worker.tenants import worker_tenants
 
         settings = _settings(ctx)
+        _, tenants = worker_tenants(ctx.ensure_object(dict).get("config_path"))
         store = Store.open(settings.store.url)
         try:
-            app = create_app(settings, store, token=token or None)
+            metrics = DaemonMetrics()
+            # The dashboard serves its own /healthz; only /metrics comes from the metrics module here.
+            scrape = [
+                r
+                for r in metrics_routes(metrics, before_scrape=store_refresher(metrics, store))
+                if r.path == "/metrics"
+            ]
+            # Callbacks verify their own signature, so they sit outside the dashboard's token check.
+            extra = [*callback_routes(store, tenants, limits=settings.callbacks), *scrape]
+            app = create_app(settings, store, token=token or None, extra_routes=extra)
             shown = f"[{host}]" if ":" in host else host
             console.print(f"orderbridge dashboard on http://{shown}:{port}/ (Ctrl+C to stop)")
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
