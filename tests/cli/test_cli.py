@@ -64,6 +64,11 @@ def test_setup_sync_and_log_against_the_simulators(sims: SimulatorPair, tmp_path
     assert "TDS Accepted" in out and "custom field 'Send to TDS' found" in out
     code, again = run("--config", config, "setup")
     assert code == 0 and "created" not in again and "already exists" in again
+    code, out = run("--config", config, "setup", "--callbacks", "https://orderbridge.example.com")
+    assert code == 0, out
+    assert "purchase-order callback registered" in out
+    code, out = run("--config", config, "setup", "--callbacks", "https://orderbridge.example.com")
+    assert "already registered" in out
 
     writes_before = len(sims.connectwise.request_log.writes())
     code, out = run("--config", config, "sync", "--once", "--dry-run", "--no-progress")
