@@ -303,3 +303,12 @@ main.add_command(report)
 from orderbridge.commands.worker import worker  # noqa: E402
 
 main.add_command(worker)
+from orderbridge.commands.doctor import doctor  # noqa: E402
+
+main.add_command(doctor)
+from orderbridge.commands.replay import replay  # noqa: E402
+
+main.add_command(replay)
+from orderbridge.commands.backfill import backfill  # noqa: E402
+
+main.add_command(backfill)

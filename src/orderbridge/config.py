@@ -291,6 +291,13 @@ class DaemonSettings(_Section):
     failure_backoff_cap_s: float = Field(default=1800, ge=0)
 
 
+class PayloadSettings(_Section):
+    """Raw TD SYNNEX and ConnectWise answers kept for `doctor`, `replay` and support cases."""
+
+    enabled: bool = Field(default=True, description="keep every answer that fed a decision, compressed")
+    retention_days: int = Field(default=30, ge=1, le=3650, description="answers older than this are pruned")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True,
@@ -313,6 +320,7 @@ class Settings(BaseSettings):
     callbacks: CallbacksSettings = CallbacksSettings()
     worker: WorkerSettings = WorkerSettings()
     daemon: DaemonSettings = DaemonSettings()
+    payloads: PayloadSettings = PayloadSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:

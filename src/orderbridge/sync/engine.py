@@ -23,6 +23,7 @@ from orderbridge.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, S
 from orderbridge.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
 from orderbridge.store import EventRecord, Store, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
+from orderbridge.store.payloads import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
 from orderbridge.sync.ledger import failure_record, success_record
 from orderbridge.sync.observe import Observer
@@ -116,6 +117,12 @@ class Engine:
         self.observer = Observer(tdsynnex=tdsynnex, connectwise=connectwise, invoices=invoices, partner=partner)
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
         self.rng = random.Random()
+        # The answers behind each decision, for `doctor` and `replay` (store/payloads.py).
+        self.payloads = (
+            PayloadRecorder(store, tenant, retention_days=settings.payloads.retention_days)
+            if settings.payloads.enabled
+            else None
+        )
         # Which POs a cycle looks at. The default lists every open tracked PO (one call per 1,000);
         # the daemon swaps in incremental discovery without the engine knowing how it works.
         self.discover: Discover = self.list_tracked
@@ -233,6 +240,8 @@ class Engine:
         if cycle.records:
             self.store.save_results(self.tenant, list(cycle.records))
             cycle.records.clear()
+        if self.payloads is not None:
+            self.payloads.flush()
         if self.hooks is not None:
             self.hooks.flush()
 
@@ -252,6 +261,8 @@ class Engine:
             seen = await self.observer.observe(po, po_number, tracked, item.invoices)
             order = seen.order
             summary.checked += 1
+            if self.payloads is not None and not cycle.dry_run:
+                self.payloads.observed(seen.po, seen.raw, now)  # kept even when planning then fails
             prior = PriorState(
                 stage=tracked.stage if tracked else None,
                 written_status=tracked.written_status if tracked else None,

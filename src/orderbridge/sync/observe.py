@@ -43,6 +43,7 @@ class Observation:
     invoices: tuple[Invoice, ...] = ()
     new_invoices: tuple[Invoice, ...] = ()
     lines_fetched: bool = False
+    raw: bytes = b""  # the PO Status body, for the payload store (store/payloads.py)
 
 
 class Observer:
@@ -62,7 +63,7 @@ class Observer:
     async def observe(
         self, po: PurchaseOrder, po_number: str, tracked: TrackedOrder | None, known_invoices: Sequence[Invoice]
     ) -> Observation:
-        order = await self.tds.get_status(po_number)
+        order, raw = await self.tds.get_status_raw(po_number)
         source = "PO Status"
         if order.code is StatusCode.NOT_FOUND and self.partner is not None:
             sales_orders = SALES_ORDER.findall(po.vendor_order_number or "")
@@ -90,7 +91,7 @@ class Observer:
         # Stored and freshly fetched invoices arrive in different orders; the planner must see one
         # canonical order or "the latest invoice" would flip between cycles and cause a write each time.
         invoices = tuple(sorted(invoices, key=lambda i: (i.invoice_date or date.min, i.invoice_number)))
-        return Observation(po, order, digest, source, invoices, new, lines_fetched)
+        return Observation(po, order, digest, source, invoices, new, lines_fetched, raw)
 
     @staticmethod
     def _invoices_due(order: DistributorOrder, known: Sequence[Invoice], changed: bool) -> bool:

@@ -83,6 +83,11 @@ class TDSynnexClient:
 
     async def get_status(self, po_number: str) -> DistributorOrder:
         """The TD SYNNEX view of one reseller PO (every sales order and line behind it)."""
+        order, _raw = await self.get_status_raw(po_number)
+        return order
+
+    async def get_status_raw(self, po_number: str) -> tuple[DistributorOrder, bytes]:
+        """`get_status` plus the response body it was parsed from (kept by the payload store)."""
         if not po_number or not po_number.strip():
             raise InvalidPurchaseOrder("the PO has no PO number, and TD SYNNEX status is keyed by it")
         body = self._request_body(po_number)
@@ -96,7 +101,7 @@ class TDSynnexClient:
         )
         self._check_status(reply)
         try:
-            return parse_status_response(reply.content, tz=self._tz)
+            return parse_status_response(reply.content, tz=self._tz), reply.content
         except MalformedResponse as exc:
             raise MalformedResponse(f"TD SYNNEX status for PO {po_number!r}: {exc.message}") from None
 

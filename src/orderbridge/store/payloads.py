@@ -1,0 +1,266 @@
+"""Raw answers behind every decision: TD SYNNEX XML and the ConnectWise PO as read, compressed.
+
+`doctor PO --raw` shows them to an operator and a vendor's support desk; `replay` re-plans from them
+without asking TD SYNNEX again. One row per distinct answer: an answer identical to the previous one
+(ignoring the response timestamp TD SYNNEX stamps on every reply) only moves `fetched_at`, so a PO
+checked every 15 minutes for a month costs a handful of rows, not thousands. Bodies pass a redaction
+pass before they are stored: TD SYNNEX answers carry no credentials, but a proxy's error page or a
+future format might, and a payload table must never become a credential store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    tuple_,
+)
+
+from orderbridge.domain import PurchaseOrder
+from orderbridge.errors import redact
+from orderbridge.store.records import json_default
+from orderbridge.store.store import Store, _chunks, _insert
+from orderbridge.store.tables import RowId, UTCDateTime, metadata
+
+TDSYNNEX = "tdsynnex"
+CONNECTWISE = "connectwise"
+# Decompression is bounded like every other body we read (a corrupt row must not exhaust memory).
+MAX_BODY = 10 * 1024 * 1024
+# The parts of an answer that change on every call without meaning anything: left out of the digest.
+_VOLATILE = re.compile(rb"<ResponseDateTime>[^<]*</ResponseDateTime>", re.IGNORECASE)
+
+payloads = Table(
+    "payloads",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("tenant", String(100), nullable=False),
+    Column("po_id", BigInteger, nullable=False),
+    Column("po_number", String(100), nullable=True),
+    Column("source", String(30), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("first_fetched_at", UTCDateTime, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    UniqueConstraint("tenant", "po_id", "source", "digest"),
+    Index(None, "tenant", "po_id", "fetched_at"),
+    Index(None, "fetched_at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """One stored answer. `first_fetched_at` is when this exact answer first came; `fetched_at` the latest."""
+
+    tenant: str
+    po_id: int
+    po_number: str | None
+    source: str
+    digest: str
+    first_fetched_at: datetime
+    fetched_at: datetime
+    body: bytes
+
+
+def scrub(body: bytes) -> bytes:
+    """The body with anything credential-shaped removed (configured secrets, XML credentials, tokens)."""
+    text = body.decode("utf-8", errors="replace")
+    cleaned = redact(text)
+    return body if cleaned == text else cleaned.encode("utf-8")
+
+
+def digest_of(body: bytes) -> str:
+    return hashlib.sha256(_VOLATILE.sub(b"", body)).hexdigest()
+
+
+def po_json(po: PurchaseOrder) -> bytes:
+    """The ConnectWise PO the planner saw, as JSON (a listing page holds a thousand; this is one)."""
+    return json.dumps(asdict(po), sort_keys=True, default=json_default, indent=1).encode("utf-8")
+
+
+def _inflate(blob: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(blob, MAX_BODY)
+    if inflater.unconsumed_tail:
+        raise ValueError(f"stored payload inflates past {MAX_BODY} bytes")
+    return out
+
+
+def save_payloads(store: Store, rows: Sequence[Payload]) -> None:
+    """Insert new answers; an answer already stored for the PO only has its `fetched_at` moved on."""
+    if not rows:
+        return
+    unique: dict[tuple[str, int, str, str], Payload] = {}
+    for row in rows:
+        unique[(row.tenant, row.po_id, row.source, row.digest)] = row  # the latest copy wins
+    values = [
+        {
+            "tenant": p.tenant,
+            "po_id": p.po_id,
+            "po_number": p.po_number,
+            "source": p.source,
+            "digest": p.digest,
+            "first_fetched_at": p.first_fetched_at,
+            "fetched_at": p.fetched_at,
+            "size": len(p.body),
+            "body": zlib.compress(p.body, 6),
+        }
+        for p in unique.values()
+    ]
+    with store.engine.begin() as connection:
+        stmt = _insert(connection, payloads)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["tenant", "po_id", "source", "digest"],
+            set_={"fetched_at": func.max(stmt.excluded.fetched_at, payloads.c.fetched_at)}
+            if connection.dialect.name == "sqlite"
+            else {"fetched_at": func.greatest(stmt.excluded.fetched_at, payloads.c.fetched_at)},
+        )
+        connection.execute(upsert, values)
+
+
+def _payload(row: object) -> Payload:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Payload(
+        tenant=m["tenant"],
+        po_id=m["po_id"],
+        po_number=m["po_number"],
+        source=m["source"],
+        digest=m["digest"],
+        first_fetched_at=m["first_fetched_at"],
+        fetched_at=m["fetched_at"],
+        body=_inflate(m["body"]),
+    )
+
+
+def latest_payloads(store: Store, tenant: str, po_ids: Iterable[int], source: str) -> dict[int, Payload]:
+    """The most recent answer of `source` for each PO that has one."""
+    found: dict[int, Payload] = {}
+    with store.engine.connect() as connection:
+        for chunk in _chunks(po_ids):
+            newest = (
+                select(payloads.c.po_id, func.max(payloads.c.fetched_at).label("at"))
+                .where(payloads.c.tenant == tenant, payloads.c.source == source, payloads.c.po_id.in_(chunk))
+                .group_by(payloads.c.po_id)
+                .subquery()
+            )
+            query = select(payloads).where(
+                payloads.c.tenant == tenant,
+                payloads.c.source == source,
+                tuple_(payloads.c.po_id, payloads.c.fetched_at).in_(select(newest.c.po_id, newest.c.at)),
+            )
+            for row in connection.execute(query):
+                found[row.po_id] = _payload(row)
+    return found
+
+
+def payload_history(store: Store, tenant: str, po_id: int, *, limit: int = 20) -> list[Payload]:
+    """Every stored answer for one PO, newest first."""
+    query = (
+        select(payloads)
+        .where(payloads.c.tenant == tenant, payloads.c.po_id == po_id)
+        .order_by(payloads.c.fetched_at.desc(), payloads.c.id.desc())
+        .limit(limit)
+    )
+    with store.engine.connect() as connection:
+        return [_payload(row) for row in connection.execute(query)]
+
+
+def payload_po_ids(store: Store, tenant: str, *, since: datetime, po_number: str | None = None) -> list[int]:
+    """POs with a TD SYNNEX answer fetched at or after `since` (what `replay --since` covers)."""
+    query = (
+        select(payloads.c.po_id)
+        .where(payloads.c.tenant == tenant, payloads.c.source == TDSYNNEX, payloads.c.fetched_at >= since)
+        .distinct()
+        .order_by(payloads.c.po_id)
+    )
+    if po_number is not None:
+        query = query.where(payloads.c.po_number == po_number)
+    with store.engine.connect() as connection:
+        return [int(po_id) for (po_id,) in connection.execute(query)]
+
+
+def prune_payloads(store: Store, before: datetime, *, tenant: str | None = None) -> int:
+    """Delete answers last fetched before `before`, except each PO's newest one per source: `doctor`
+    must still say what TD SYNNEX last answered about a PO that stopped being checked long ago."""
+    newer = payloads.alias("newer")
+    superseded = (
+        select(newer.c.id)
+        .where(
+            newer.c.tenant == payloads.c.tenant,
+            newer.c.po_id == payloads.c.po_id,
+            newer.c.source == payloads.c.source,
+            newer.c.fetched_at > payloads.c.fetched_at,
+        )
+        .exists()
+    )
+    condition = (payloads.c.fetched_at < before) & superseded
+    if tenant is not None:
+        condition = condition & (payloads.c.tenant == tenant)
+    with store.engine.begin() as connection:
+        return int(connection.execute(delete(payloads).where(condition)).rowcount)
+
+
+class PayloadRecorder:
+    """What the engine calls: `record` per answer during a cycle, `flush` in its batch flush.
+
+    Buffered so a cycle of thousands of POs adds one transaction per batch, not one per PO; pruning
+    runs at most once a day per recorder, on flush.
+    """
+
+    def __init__(self, store: Store, tenant: str, *, retention_days: int) -> None:
+        self.store = store
+        self.tenant = tenant
+        self.retention = timedelta(days=retention_days)
+        self._rows: list[Payload] = []
+        self._pruned_at: datetime | None = None
+
+    def record(self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime) -> None:
+        clean = scrub(body)
+        self._rows.append(Payload(self.tenant, po_id, po_number, source, digest_of(clean), at, at, clean))
+
+    def observed(self, po: PurchaseOrder, raw: bytes, at: datetime) -> None:
+        """One checked PO: the TD SYNNEX body (when there is one) and the ConnectWise PO as read."""
+        if raw:
+            self.record(po.id, po.po_number, TDSYNNEX, raw, at)
+        self.record(po.id, po.po_number, CONNECTWISE, po_json(po), at)
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        save_payloads(self.store, rows)
+        newest = max((row.fetched_at for row in rows), default=None)
+        if newest is not None and (self._pruned_at is None or newest - self._pruned_at >= timedelta(days=1)):
+            prune_payloads(self.store, newest - self.retention, tenant=self.tenant)
+            self._pruned_at = newest
+
+
+__all__ = [
+    "CONNECTWISE",
+    "TDSYNNEX",
+    "Payload",
+    "PayloadRecorder",
+    "digest_of",
+    "latest_payloads",
+    "payload_history",
+    "payload_po_ids",
+    "po_json",
+    "prune_payloads",
+    "save_payloads",
+    "scrub",
+]
