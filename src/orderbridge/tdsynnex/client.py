@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+from typing import Self
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -30,8 +31,10 @@ from orderbridge.tdsynnex.xml import build_status_request, parse_status_response
 SERVICE = "tdsynnex"
 
 
-class TDSynnexClient:
-    """Asks TD SYNNEX where one PO is. Pass `transport=` to mount the simulator in-process."""
+class XmlServiceClient:
+    """What every TD SYNNEX XML service client shares: credentials, the HTTP policy and its lifetime."""
+
+    service = SERVICE
 
     def __init__(
         self,
@@ -42,11 +45,10 @@ class TDSynnexClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._settings = settings
-        self._tz = ZoneInfo(settings.timezone)
         # load_settings registers it too; settings built directly (tests, tenants) must not leak it either.
         register_secret(settings.password.get_secret_value())
         policy = ServicePolicy.from_settings(
-            SERVICE, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
+            self.service, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
         )
         self._http = ServiceHTTP(policy, transport=transport, sleep=sleep)
 
@@ -57,13 +59,28 @@ class TDSynnexClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> TDSynnexClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+class TDSynnexClient(XmlServiceClient):
+    """Asks TD SYNNEX where one PO is. Pass `transport=` to mount the simulator in-process."""
+
+    def __init__(
+        self,
+        settings: TDSynnexSettings,
+        http: HttpSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(settings, http, transport=transport, sleep=sleep)
+        self._tz = ZoneInfo(settings.timezone)
 
     def _request_body(self, po_number: str) -> bytes:
         settings = self._settings

@@ -6,60 +6,24 @@ Separate from the PO Status client because it has its own URL and may be switche
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from types import TracebackType
-
-import httpx
-
-from orderbridge.config import HttpSettings, TDSynnexSettings
 from orderbridge.domain import Invoice
-from orderbridge.errors import ConfigError, InvalidPurchaseOrder, MalformedResponse, register_secret
-from orderbridge.http import CallStats, ServiceHTTP, ServicePolicy
-from orderbridge.tdsynnex.client import check_reply
+from orderbridge.errors import ConfigError, InvalidPurchaseOrder, MalformedResponse
+from orderbridge.tdsynnex.client import XmlServiceClient, check_reply
 from orderbridge.tdsynnex.invoice_xml import build_invoice_request, parse_invoice_response
 
 SERVICE = "tdsynnex-invoice"
 REQUEST_VERSION = "1.0"  # the SDK's version [S13]; VAR Connect sends "2.2" [S10], and either is accepted
 
 
-class InvoiceClient:
+class InvoiceClient(XmlServiceClient):
     """Fetches the invoices behind one PO or sales order. Pass `transport=` to mount the simulator in-process."""
 
-    def __init__(
-        self,
-        settings: TDSynnexSettings,
-        http: HttpSettings,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._settings = settings
-        register_secret(settings.password.get_secret_value())
-        policy = ServicePolicy.from_settings(
-            SERVICE, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
-        )
-        self._http = ServiceHTTP(policy, transport=transport, sleep=sleep)
+    service = SERVICE
 
     @property
     def enabled(self) -> bool:
         """False when `tdsynnex.invoice_url` is empty: the sync then relies on PO Status codes alone."""
         return bool(self._settings.invoice_url)
-
-    @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> InvoiceClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     def _request_body(self, po_number: str | None, order_number: str | None) -> bytes:
         settings = self._settings
