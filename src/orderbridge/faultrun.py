@@ -190,6 +190,12 @@ async def run_world(
                 try:
                     summary = await tenant.engine.run_cycle()
                     failed = {label for label, _ in summary.failures}
+                    if summary.aborted:
+                        # A PO-list page failed: the cycle is incomplete and the POs after that page
+                        # were not checked, so none of this cycle's POs count as synced.
+                        result.failed_cycles += 1
+                        result.early_endings.append(f"cycle {index + 1}: {summary.aborted}")
+                        failed = set(numbers)
                 except* (Retriable, Skippable) as group:
                     result.failed_cycles += 1
                     result.early_endings.append(f"cycle {index + 1}: {group.exceptions[0]}")
