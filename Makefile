@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck sim faults screenshots clean
+.PHONY: demo test lint typecheck sim bench bench-large faults screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ typecheck: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m orderbridge.bench --orders 10000
+
+bench-large: $(STAMP)
+	$(BIN)/python -m orderbridge.bench --orders 100000
 
 faults: $(STAMP)
 	$(BIN)/python -m orderbridge.faultreport

@@ -49,12 +49,26 @@ def register_secret(value: str | None) -> None:
         _extra_secrets.add(value)
 
 
+# Blobs already found not to be credentials: XML element names and SKUs repeat in every answer, and
+# decoding each again was a tenth of a sync cycle's CPU. Only negatives are kept, so no credential is
+# ever held here; the set is bounded by clearing it when full.
+_NOT_CREDENTIALS: set[str] = set()
+_NOT_CREDENTIALS_MAX = 16384
+
+
 def _looks_like_basic_credentials(blob: str) -> bool:
+    if blob in _NOT_CREDENTIALS:
+        return False
     try:
         decoded = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        return False
-    return "+" in decoded and ":" in decoded
+        decoded = ""
+    if "+" in decoded and ":" in decoded:
+        return True
+    if len(_NOT_CREDENTIALS) >= _NOT_CREDENTIALS_MAX:
+        _NOT_CREDENTIALS.clear()
+    _NOT_CREDENTIALS.add(blob)
+    return False
 
 
 def redact(text: str) -> str:

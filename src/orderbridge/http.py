@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from orderbridge.config import HttpSettings
 from orderbridge.errors import ApiError, RequestRejected, ResponseTooLarge, TransientApiError
 from orderbridge.http_body import ACCEPT_ENCODING, BodyTooLarge, BodyTruncated, BodyUndecodable, read_body
+from orderbridge.http_pool import ShardedTransport
 from orderbridge.http_timing import Monotonic, RateLimiter, Sleep, parse_retry_after
 
 __all__ = ["JITTER", "CallStats", "RateLimiter", "Reply", "ServiceHTTP", "ServicePolicy", "parse_retry_after"]
@@ -164,7 +165,8 @@ class ServiceHTTP:
             base_url=base_url,
             headers={"Accept-Encoding": ACCEPT_ENCODING, **dict(headers or {})},
             auth=auth,
-            transport=transport,
+            # Production gets pools sized to the concurrency (http_pool.py); tests mount simulators.
+            transport=transport if transport is not None else ShardedTransport(policy.concurrency),
             timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
             follow_redirects=False,
             trust_env=False,  # no proxy from the environment: HTTPS_PROXY would see our credentials

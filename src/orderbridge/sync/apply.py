@@ -9,6 +9,7 @@ skipped. That covers the crash between "note written" and "event recorded in the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.connectwise.patch import changes_to_ops
@@ -23,6 +24,9 @@ class Applied:
     notes: dict[str, int] = field(default_factory=dict)
     notes_found: dict[str, int] = field(default_factory=dict)
     note_errors: dict[str, str] = field(default_factory=dict)
+    # ConnectWise's lastUpdated after our own header PATCH: the ledger records the check as no earlier
+    # than this, so our write does not read as a person's edit next cycle (and re-fetch the lines).
+    last_updated: datetime | None = None
 
 
 async def apply_plan(cw: ConnectWiseClient, po: PurchaseOrder, plan: Plan, *, write_notes: bool) -> Applied:
@@ -52,6 +56,7 @@ async def apply_plan(cw: ConnectWiseClient, po: PurchaseOrder, plan: Plan, *, wr
         await cw.patch_line_item(po.id, line_id, changes_to_ops(changes))
         applied.writes += 1
     if plan.header_changes:
-        await cw.patch_purchase_order(po.id, changes_to_ops(plan.header_changes))
+        patched = await cw.patch_purchase_order(po.id, changes_to_ops(plan.header_changes))
+        applied.last_updated = patched.last_updated
         applied.writes += 1
     return applied

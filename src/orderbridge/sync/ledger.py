@@ -80,7 +80,9 @@ def success_record(
         stage=stage,
         written_status=written_status,
         person_status=plan.status_owned_by_person,
-        last_checked_at=now,
+        # Our own PATCH moved the PO's lastUpdated past `now`; counting the check from then keeps the
+        # observer's "edited since last check" test for edits by someone else.
+        last_checked_at=max(now, applied.last_updated) if applied.last_updated else now,
         next_check_at=next_check_at,
         last_changed_at=now if plan.changes else base.last_changed_at,
         consecutive_failures=0,
