@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from orderbridge.config import DEFAULT_CONFIG_PATH, ENV_PREFIX, Settings, load_settings
+from orderbridge.config import DEFAULT_CONFIG_PATH, ENV_PREFIX, Settings, deep_merge, load_settings
 from orderbridge.errors import ConfigError, register_secret
 
 DEFAULT_TENANT = "default"
@@ -67,7 +67,7 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> list[TenantConfi
     tables = data.pop(TENANTS_KEY)
     if not isinstance(tables, dict) or not tables:
         raise ConfigError(f"{config_path} [{TENANTS_KEY}]", "needs at least one [tenants.<name>] table")
-    shared = _deep_merge(data, _env_tree(env, prefix=ENV_PREFIX, skip=ENV_PREFIX + "TENANTS__"))
+    shared = deep_merge(data, _env_tree(env, prefix=ENV_PREFIX, skip=ENV_PREFIX + "TENANTS__"))
     found: list[TenantConfig] = []
     seen: dict[str, str] = {}
     for name, table in tables.items():
@@ -82,7 +82,7 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> list[TenantConfi
             raise ConfigError(where, f"clashes with tenant {seen[folded]!r} (names differ only in case or '-'/'_')")
         seen[folded] = name
         own = _env_tree(env, prefix=f"{ENV_PREFIX}TENANTS__{folded}__")
-        merged = _deep_merge(_deep_merge(shared, table), own)
+        merged = deep_merge(deep_merge(shared, table), own)
         found.append(TenantConfig(name, _validate(merged, name, where)))
     return found
 
@@ -148,13 +148,3 @@ def _env_tree(env: Mapping[str, str], *, prefix: str, skip: str | None = None) -
         else:
             node[parts[-1]] = value
     return tree
-
-
-def _deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
