@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -29,8 +30,19 @@ DEMO_CLIENT_ID = "00000000-0000-4000-8000-000000000000"
 
 def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
     data: dict[str, Any] = {
-        "connectwise": {**DEMO_CW, "client_id": DEMO_CLIENT_ID, "base_url": sims.cw_base_url},
-        "tdsynnex": {**DEMO_TDS, "url": sims.tds_url, "invoice_url": sims.tds_server.url + "/webservice/invoice/query"},
+        # The simulators are local: production rate limits would only make the demo wait.
+        "connectwise": {
+            **DEMO_CW,
+            "client_id": DEMO_CLIENT_ID,
+            "base_url": sims.cw_base_url,
+            "requests_per_minute": 60000,
+        },
+        "tdsynnex": {
+            **DEMO_TDS,
+            "url": sims.tds_url,
+            "invoice_url": sims.tds_server.url + "/webservice/invoice/query",
+            "requests_per_minute": 60000,
+        },
         "http": {"allow_insecure_loopback": True, "backoff_base_s": 0.05},
         "store": {"url": store_url},
     }
@@ -71,7 +83,7 @@ async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
                 f"  seen {again.seen}, changed {again.changed}, ConnectWise writes {again.writes} "
                 f"(the simulator's request log shows {logged} write requests)"
             )
-            await _show_connectwise(tenant.connectwise, out)
+            await _show_connectwise(sims, out)
 
 
 async def _person_cancels(sims: SimulatorPair, connectwise: Any, out: Console) -> None:
@@ -89,25 +101,37 @@ async def _person_cancels(sims: SimulatorPair, connectwise: Any, out: Console) -
             return
 
 
-async def _show_connectwise(connectwise: Any, out: Console) -> None:
-    table = Table(title="Purchase orders as the ConnectWise simulator now holds them")
-    for column in ("PO", "status", "tracking number", "ship date", "shipment method", "TD SYNNEX order(s)"):
+async def _show_connectwise(sims: SimulatorPair, out: Console) -> None:
+    """Every marked PO as the ConnectWise simulator holds it, closed ones included (they leave the sync's
+    open-PO listing once TDS Closed), read back over its HTTP API like any ConnectWise client would."""
+    table = Table(title="Purchase orders marked 'Send to TDS', as the ConnectWise simulator now holds them")
+    for column in ("PO", "status", "tracking number", "ship date", "shipment method", "invoice", "notes"):
         table.add_column(column, overflow="fold")
+    auth = (f"{DEMO_CW['company']}+{DEMO_CW['public_key']}", DEMO_CW["private_key"])
+    headers = {"clientId": DEMO_CLIENT_ID}
     stages: Counter[str] = Counter()
     rows = []
-    async for po in connectwise.iter_tracked_purchase_orders(tracking_field="Send to TDS"):
-        status = po.status.name if po.status else ""
-        stages[status] += 1
-        rows.append(
-            (
-                po.po_number or "",
-                status,
-                po.tracking_number or "",
-                po.shipment_date.strftime("%Y-%m-%d") if po.shipment_date else "",
-                po.shipment_method.name if po.shipment_method and po.shipment_method.name else "",
-                po.vendor_order_number or "",
-            )
+    async with httpx.AsyncClient(base_url=sims.cw_base_url, auth=auth, headers=headers) as client:
+        reply = await client.get(
+            "/procurement/purchaseorders",
+            params={"customFieldConditions": 'caption="Send to TDS" AND value=true', "pageSize": 1000},
         )
+        reply.raise_for_status()
+        for po in sorted(reply.json(), key=lambda record: str(record.get("poNumber"))):
+            notes = await client.get(f"/procurement/purchaseorders/{po['id']}/notes/count")
+            status = (po.get("status") or {}).get("name", "")
+            stages[status] += 1
+            rows.append(
+                (
+                    str(po.get("poNumber", "")),
+                    status,
+                    po.get("trackingNumber", ""),
+                    str(po.get("shipmentDate", ""))[:10],
+                    (po.get("shipmentMethod") or {}).get("name", ""),
+                    po.get("vendorInvoiceNumber", ""),
+                    str(notes.json().get("count", 0)) if notes.status_code == 200 else "",
+                )
+            )
     for row in rows[:25]:
         table.add_row(*row)
     out.print(table)
