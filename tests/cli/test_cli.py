@@ -114,3 +114,10 @@ def test_wrong_credentials_stop_the_cycle_with_a_clear_message(sims: SimulatorPa
     assert code == 1
     assert "ConnectWise" in out or "connectwise" in out
     assert "wrong-key-123" not in out
+
+
+def test_demo_runs_the_whole_loop_and_ends_with_a_cycle_that_writes_nothing() -> None:
+    code, out = run("demo", "--orders", "15", "--cycles", "5", stdout_only=True)
+    assert code == 0, out
+    assert "TDS Accepted" in out and "TDS Shipped" in out
+    assert "nothing new at TD SYNNEX" in out and "the simulator's request log shows 0 write requests" in out
