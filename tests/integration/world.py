@@ -76,10 +76,7 @@ class World:
         return self.cw.add_purchase_order(po_number=script.po_number, lines=cw_lines_for(script), **po)
 
     def po(self, po_number: str) -> dict[str, Any]:
-        for record in self.cw.purchase_orders.scan():
-            if record["poNumber"] == po_number:
-                return self.cw.get_purchase_order(record["id"])
-        raise KeyError(po_number)
+        return self.cw.purchase_order_by_number(po_number)
 
     def writes(self) -> int:
         return len(self.cw.request_log.writes())

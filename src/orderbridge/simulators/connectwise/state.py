@@ -206,6 +206,14 @@ class ConnectWiseState:
                 raise KeyError(f"no purchase order {po_id}")
             return copy.deepcopy(po)
 
+    def purchase_order_by_number(self, po_number: str) -> dict[str, Any]:
+        """The PO with this poNumber (tests and the demo address POs as people do, by number)."""
+        with self.lock:
+            po = self.purchase_orders.find("poNumber", po_number)
+            if po is None:
+                raise KeyError(f"no purchase order numbered {po_number!r}")
+            return copy.deepcopy(po)
+
     def line_items(self, po_id: int) -> list[dict[str, Any]]:
         with self.lock:
             return copy.deepcopy(list(self.line_items_of(po_id)))
