@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from starlette.testclient import TestClient
+from web_fixtures import Webhook
 from world import simple_order, world
 
-from conftest import Webhook
 from orderbridge.provision import run_setup
 from orderbridge.reports.wiring import ObservedEngine
 from orderbridge.simulators.book import cw_lines_for

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web_fixtures import Demo
 
-from conftest import Demo
 from orderbridge.simulators.serve import RunningServer, start_server
 from orderbridge.web.screenshots import CHROMIUM_ARGS, chromium_path
 

@@ -8,8 +8,8 @@ import re
 from datetime import timedelta
 
 from starlette.testclient import TestClient
+from web_fixtures import Demo
 
-from conftest import Demo
 from orderbridge.domain import Stage
 from orderbridge.reports.load import load_report
 from orderbridge.reports.render import report_dict

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from web_fixtures import Demo
 
-from conftest import Demo
 from orderbridge.cli import main
 from orderbridge.commands.web import check_binding
 from orderbridge.store.alerts import get_alert, list_alerts
