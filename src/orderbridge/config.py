@@ -135,6 +135,11 @@ class SyncSettings(_Section):
         default=None, description="PO custom field caption for the estimated delivery date"
     )
     notes: bool = Field(default=True, description="write one PO note per stage change")
+    quiet_checks: bool = Field(
+        default=True,
+        description="skip planning a PO whose TD SYNNEX answer and ConnectWise PO are unchanged since a check "
+        "that left it in step (false: plan every PO every cycle)",
+    )
     attention_after_failures: int = Field(
         default=3, ge=1, description="consecutive failed cycles before a PO is flagged 'needs attention'"
     )

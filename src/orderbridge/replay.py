@@ -40,8 +40,15 @@ class StoredObserver(Observer):
         self.tz = tz
 
     async def observe(
-        self, po: PurchaseOrder, po_number: str, tracked: TrackedOrder | None, known_invoices: Sequence[Invoice]
+        self,
+        po: PurchaseOrder,
+        po_number: str,
+        tracked: TrackedOrder | None,
+        known_invoices: Sequence[Invoice],
+        *,
+        signature: str | None = None,
     ) -> Observation:
+        # `signature` is ignored: a replay re-plans on purpose, so no PO is quiet.
         payload = self.stored.get(po.id)
         if payload is None:
             raise NothingStored(f"PO {po_number}: no stored TD SYNNEX answer to replay")

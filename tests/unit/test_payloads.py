@@ -10,7 +10,6 @@ from sqlalchemy import select
 from orderbridge.store import Store
 from orderbridge.store.payloads import (
     TDSYNNEX,
-    PayloadRecorder,
     digest_of,
     latest_payloads,
     payload_history,
@@ -19,6 +18,7 @@ from orderbridge.store.payloads import (
     prune_payloads,
     scrub,
 )
+from orderbridge.store.recorder import PayloadRecorder
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -94,3 +94,36 @@ def test_po_ids_since_and_by_number(store: Store) -> None:
     assert payload_po_ids(store, "t", since=T0 + timedelta(days=1)) == [2]
     assert payload_po_ids(store, "t", since=T0, po_number="PO-1") == [1]
     assert payload_po_ids(store, "other", since=T0) == []
+
+
+def test_a_primed_recorder_only_moves_fetched_at_of_an_answer_it_already_has(store: Store) -> None:
+    first = PayloadRecorder(store, "t", retention_days=30)
+    first.record(1, "PO-1", TDSYNNEX, answer("accepted", "a"), T0)
+    first.record(2, "PO-2", TDSYNNEX, answer("accepted", "a"), T0)
+    first.flush()
+    later = PayloadRecorder(store, "t", retention_days=30)  # a new cycle: learns digests from the store
+    later.prime([1, 2, 3])
+    later.record(1, "PO-1", TDSYNNEX, answer("accepted", "b"), T0 + timedelta(hours=1))
+    later.record(2, "PO-2", TDSYNNEX, answer("shipped", "b"), T0 + timedelta(hours=1))
+    later.record(3, "PO-3", TDSYNNEX, answer("accepted", "b"), T0 + timedelta(hours=1))
+    later.flush()
+    one, two, three = (payload_history(store, "t", po) for po in (1, 2, 3))
+    assert [(p.first_fetched_at, p.fetched_at) for p in one] == [(T0, T0 + timedelta(hours=1))]
+    assert len(two) == 2 and b"shipped" in two[0].body
+    assert len(three) == 1
+    # A stale touch never moves fetched_at backwards.
+    later.record(1, "PO-1", TDSYNNEX, answer("accepted"), T0)
+    later.flush()
+    assert payload_history(store, "t", 1)[0].fetched_at == T0 + timedelta(hours=1)
+
+
+def test_a_body_that_needed_scrubbing_stays_one_scrubbed_row(store: Store) -> None:
+    leaky = b"<Error><Password>hunter2hunter2</Password></Error>"
+    for hour in range(3):
+        recorder = PayloadRecorder(store, "t", retention_days=30)
+        recorder.prime([5])
+        recorder.record(5, "PO-5", TDSYNNEX, leaky, T0 + timedelta(hours=hour))
+        recorder.flush()
+    history = payload_history(store, "t", 5)
+    assert len(history) == 1 and b"hunter2" not in history[0].body
+    assert history[0].fetched_at == T0 + timedelta(hours=2)

@@ -16,7 +16,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -27,10 +27,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     select,
     tuple_,
+    update,
 )
 
 from orderbridge.domain import PurchaseOrder
@@ -135,6 +137,41 @@ def save_payloads(store: Store, rows: Sequence[Payload]) -> None:
         connection.execute(upsert, values)
 
 
+def touch_payloads(store: Store, touches: Sequence[tuple[str, int, str, str, datetime]]) -> None:
+    """Move `fetched_at` of answers already stored: (tenant, po_id, source, digest, fetched_at) each."""
+    if not touches:
+        return
+    c = payloads.c
+    stmt = (
+        update(payloads)
+        .where(
+            c.tenant == bindparam("t"),
+            c.po_id == bindparam("p"),
+            c.source == bindparam("s"),
+            c.digest == bindparam("d"),
+            c.fetched_at < bindparam("at"),
+        )
+        .values(fetched_at=bindparam("at"))
+    )
+    rows = [{"t": t, "p": p, "s": s, "d": d, "at": at} for t, p, s, d, at in touches]
+    with store.engine.begin() as connection:
+        connection.execute(stmt, rows)
+
+
+def latest_digests(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """The digest of each PO's newest stored answer per source, without reading any body."""
+    c = payloads.c
+    found: dict[tuple[int, str], tuple[datetime, str]] = {}
+    with store.engine.connect() as connection:
+        for chunk in _chunks(po_ids):
+            query = select(c.po_id, c.source, c.digest, c.fetched_at).where(c.tenant == tenant, c.po_id.in_(chunk))
+            for po_id, source, digest, fetched_at in connection.execute(query):
+                key = (int(po_id), str(source))
+                if key not in found or fetched_at > found[key][0]:
+                    found[key] = (fetched_at, str(digest))
+    return {key: digest for key, (_at, digest) in found.items()}
+
+
 def _payload(row: object) -> Payload:
     m = row._mapping  # type: ignore[attr-defined]
     return Payload(
@@ -217,45 +254,12 @@ def prune_payloads(store: Store, before: datetime, *, tenant: str | None = None)
         return int(connection.execute(delete(payloads).where(condition)).rowcount)
 
 
-class PayloadRecorder:
-    """What the engine calls: `record` per answer during a cycle, `flush` in its batch flush.
-
-    Buffered so a cycle of thousands of POs adds one transaction per batch, not one per PO; pruning
-    runs at most once a day per recorder, on flush.
-    """
-
-    def __init__(self, store: Store, tenant: str, *, retention_days: int) -> None:
-        self.store = store
-        self.tenant = tenant
-        self.retention = timedelta(days=retention_days)
-        self._rows: list[Payload] = []
-        self._pruned_at: datetime | None = None
-
-    def record(self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime) -> None:
-        clean = scrub(body)
-        self._rows.append(Payload(self.tenant, po_id, po_number, source, digest_of(clean), at, at, clean))
-
-    def observed(self, po: PurchaseOrder, raw: bytes, at: datetime) -> None:
-        """One checked PO: the TD SYNNEX body (when there is one) and the ConnectWise PO as read."""
-        if raw:
-            self.record(po.id, po.po_number, TDSYNNEX, raw, at)
-        self.record(po.id, po.po_number, CONNECTWISE, po_json(po), at)
-
-    def flush(self) -> None:
-        rows, self._rows = self._rows, []
-        save_payloads(self.store, rows)
-        newest = max((row.fetched_at for row in rows), default=None)
-        if newest is not None and (self._pruned_at is None or newest - self._pruned_at >= timedelta(days=1)):
-            prune_payloads(self.store, newest - self.retention, tenant=self.tenant)
-            self._pruned_at = newest
-
-
 __all__ = [
     "CONNECTWISE",
     "TDSYNNEX",
     "Payload",
-    "PayloadRecorder",
     "digest_of",
+    "latest_digests",
     "latest_payloads",
     "payload_history",
     "payload_po_ids",
@@ -263,4 +267,5 @@ __all__ = [
     "prune_payloads",
     "save_payloads",
     "scrub",
+    "touch_payloads",
 ]

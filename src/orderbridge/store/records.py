@@ -59,6 +59,7 @@ class TrackedOrder:
     consecutive_failures: int = 0
     last_error: str | None = None
     fingerprint: str | None = None  # hash of the last distributor answer, to skip re-planning it
+    quiet_key: str | None = None  # inputs of the last check that left the PO in step (sync/quiet.py)
     updated_at: datetime | None = None  # None: the store stamps the time it saved the row
 
 

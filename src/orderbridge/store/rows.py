@@ -35,6 +35,7 @@ def tracked_row(record: TrackedOrder, now: datetime) -> dict[str, Any]:
         "consecutive_failures": record.consecutive_failures,
         "last_error": None if record.last_error is None else redact(record.last_error),
         "fingerprint": record.fingerprint,
+        "quiet_key": record.quiet_key,
         "updated_at": record.updated_at or now,
     }
 
@@ -54,6 +55,7 @@ def tracked_from_row(row: RowMapping) -> TrackedOrder:
         consecutive_failures=row["consecutive_failures"],
         last_error=row["last_error"],
         fingerprint=row["fingerprint"],
+        quiet_key=row["quiet_key"],
         updated_at=row["updated_at"],
     )
 

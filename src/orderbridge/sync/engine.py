@@ -23,11 +23,12 @@ from orderbridge.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, S
 from orderbridge.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
 from orderbridge.store import EventRecord, Store, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
-from orderbridge.store.payloads import PayloadRecorder
+from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
-from orderbridge.sync.ledger import failure_record, success_record
+from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.sync.quiet import Quiet, cycle_signature
 from orderbridge.sync.schedule import next_check
 from orderbridge.sync.summary import CycleSummary, PlannedChange
 from orderbridge.tdsynnex.client import TDSynnexClient
@@ -88,6 +89,7 @@ class _Cycle:
     dry_run: bool
     records: list[SyncRecord]
     invoices: list[tuple[int, Invoice]]
+    signature: str | None = None  # sync/quiet.py: what this cycle plans with besides the PO
     incomplete: str | None = None
 
 
@@ -160,6 +162,7 @@ class Engine:
             dry_run=dry_run,
             records=[],
             invoices=[],
+            signature=cycle_signature(self.settings, ctx) if self.settings.sync.quiet_checks else None,
         )
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
         forced = frozenset(force)
@@ -189,6 +192,8 @@ class Engine:
             invoices = load_invoices(self.store, self.tenant, ids)
             if hooks is not None:
                 hooks.prime(ids)
+            if self.payloads is not None and not cycle.dry_run:
+                self.payloads.prime(ids)
             for po in page:
                 await queue.put(_Work(po, tracked.get(po.id), keys.get(po.id, frozenset()), invoices.get(po.id, [])))
 
@@ -258,9 +263,11 @@ class Engine:
                     f"PO id {po.id} has no PO number, so TD SYNNEX cannot be asked about it; "
                     "enter the PO number that was sent to TD SYNNEX"
                 )
-            seen = await self.observer.observe(po, po_number, tracked, item.invoices)
-            order = seen.order
+            seen = await self.observer.observe(po, po_number, tracked, item.invoices, signature=cycle.signature)
             summary.checked += 1
+            if isinstance(seen, Quiet):
+                return self._quiet(seen, tracked, cycle, now)
+            order = seen.order
             if self.payloads is not None and not cycle.dry_run:
                 self.payloads.observed(seen.po, seen.raw, now)  # kept even when planning then fails
             prior = PriorState(
@@ -290,6 +297,7 @@ class Engine:
                 written_status=self._written_status(plan, tracked),
                 next_check_at=self._next_check(tracked, plan.stage or (tracked.stage if tracked else None), now, 0),
                 now=now,
+                signature=cycle.signature,
             )
             if self.hooks is not None:
                 self.hooks.observed(seen.po, seen.order, plan, now, events=record.events)
@@ -317,6 +325,18 @@ class Engine:
             if self.hooks is not None:
                 self.hooks.observed(po, order, None, now, error=message)
             return record
+
+    def _quiet(self, seen: Quiet, tracked: TrackedOrder | None, cycle: _Cycle, now: datetime) -> SyncRecord | None:
+        """Nothing to plan: the payload store still sees the answer (its `fetched_at` moves), and the
+        tracked row its check time and next check. Facts are not rebuilt: nothing they read changed."""
+        assert tracked is not None  # a quiet check needs a key recorded by an earlier one
+        cycle.summary.unchanged += 1
+        cycle.summary.quiet += 1
+        if cycle.dry_run:
+            return None
+        if self.payloads is not None:
+            self.payloads.observed(seen.po, seen.raw, now)
+        return quiet_record(tracked, next_check_at=self._next_check(tracked, tracked.stage, now, 0), now=now)
 
     def _written_status(self, plan: Plan, tracked: TrackedOrder | None) -> str | None:
         """The TDS status ConnectWise holds because of us, so a later foreign status reads as a person's."""

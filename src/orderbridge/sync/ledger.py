@@ -14,6 +14,7 @@ from orderbridge.domain import Plan, PurchaseOrder, Stage
 from orderbridge.store import ActivityEntry, EventRecord, SyncRecord, TrackedOrder
 from orderbridge.sync.apply import Applied
 from orderbridge.sync.observe import Observation
+from orderbridge.sync.quiet import may_stay_quiet, quiet_key
 
 ACTOR = "orderbridge"
 Entry = Callable[[str, str | None, object, object, str], ActivityEntry]
@@ -53,7 +54,10 @@ def success_record(
     written_status: str | None,
     next_check_at: datetime,
     now: datetime,
+    signature: str | None = None,
 ) -> SyncRecord:
+    """`signature` is the cycle's (sync/quiet.py); with it, a check that leaves the PO settled stores
+    the key that lets the next identical check skip planning."""
     po, order = seen.po, seen.order
     entry = entry_factory(tenant, cycle_id, po, now)
     activity: list[ActivityEntry] = []
@@ -88,6 +92,7 @@ def success_record(
         consecutive_failures=0,
         last_error=None,
         fingerprint=seen.digest,
+        quiet_key=_quiet_key(seen, plan, applied, signature),
         updated_at=now,
     )
     if tracked is not None and tracked.consecutive_failures:
@@ -108,6 +113,22 @@ def success_record(
         for event in plan.events
     ]
     return SyncRecord(tracked=row, events=events, activity=activity)
+
+
+def _quiet_key(seen: Observation, plan: Plan, applied: Applied, signature: str | None) -> str | None:
+    if signature is None or seen.answer_digest is None:
+        return None
+    settled = may_stay_quiet(
+        plan, source=seen.source, invoices_pending=seen.invoices_pending, note_errors=len(applied.note_errors)
+    )
+    return quiet_key(seen.answer_digest, signature, seen.invoices) if settled else None
+
+
+def quiet_record(tracked: TrackedOrder, *, next_check_at: datetime, now: datetime) -> SyncRecord:
+    """A quiet check (sync/quiet.py): the PO was checked and is as the last check left it. Nothing is
+    logged: an unchanged answer is in the cycle counts, as for a planned check that found nothing."""
+    row = replace(tracked, last_checked_at=now, next_check_at=next_check_at, updated_at=now)
+    return SyncRecord(tracked=row, events=[], activity=[])
 
 
 def failure_record(
@@ -132,6 +153,7 @@ def failure_record(
         next_check_at=next_check_at(base.stage, failures),
         consecutive_failures=failures,
         last_error=message,
+        quiet_key=None,
         updated_at=now,
     )
     activity = [entry("error", None, None, None, message)]

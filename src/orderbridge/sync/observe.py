@@ -18,6 +18,8 @@ from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.domain import DistributorLine, DistributorOrder, Invoice, PurchaseOrder, StatusCode
 from orderbridge.errors import AuthError, DistributorError
 from orderbridge.store import TrackedOrder
+from orderbridge.store.payloads import digest_of
+from orderbridge.sync.quiet import PO_STATUS, Quiet, edited_since_check, is_quiet, quiet_key
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.tdsynnex.invoices import InvoiceClient
 from orderbridge.tdsynnex.partner import PartnerClient
@@ -44,6 +46,8 @@ class Observation:
     new_invoices: tuple[Invoice, ...] = ()
     lines_fetched: bool = False
     raw: bytes = b""  # the PO Status body, for the payload store (store/payloads.py)
+    answer_digest: str | None = None  # of `raw` without its timestamp: the quiet key's first part
+    invoices_pending: bool = False  # an invoiced sales order has no invoice on record yet
 
 
 class Observer:
@@ -61,10 +65,24 @@ class Observer:
         self.partner = partner
 
     async def observe(
-        self, po: PurchaseOrder, po_number: str, tracked: TrackedOrder | None, known_invoices: Sequence[Invoice]
-    ) -> Observation:
-        order, raw = await self.tds.get_status_raw(po_number)
-        source = "PO Status"
+        self,
+        po: PurchaseOrder,
+        po_number: str,
+        tracked: TrackedOrder | None,
+        known_invoices: Sequence[Invoice],
+        *,
+        signature: str | None = None,
+    ) -> Observation | Quiet:
+        """Ask about one PO. With the cycle's `signature`, an answer and PO identical to those of the
+        last check that left the PO in step come back as `Quiet`, unparsed (sync/quiet.py)."""
+        raw = await self.tds.fetch_status(po_number)
+        answer = digest_of(raw)
+        if signature is not None and tracked is not None and tracked.quiet_key is not None:
+            key = quiet_key(answer, signature, known_invoices)
+            if is_quiet(po, tracked, key):
+                return Quiet(po, raw, key)
+        order = self.tds.parse_status(raw, po_number)
+        source = PO_STATUS
         if order.code is StatusCode.NOT_FOUND and self.partner is not None:
             sales_orders = SALES_ORDER.findall(po.vendor_order_number or "")
             if sales_orders:
@@ -72,13 +90,8 @@ class Observer:
                 source = "Partner API"
         digest = fingerprint(order)
         changed = tracked is None or tracked.fingerprint != digest
-        edited = (
-            tracked is not None
-            and po.last_updated is not None
-            and (tracked.last_checked_at is None or po.last_updated > tracked.last_checked_at)
-        )
         lines_fetched = False
-        if (changed or edited) and order.lines:
+        if (changed or edited_since_check(po, tracked)) and order.lines:
             po = replace(po, lines=tuple(await self.cw.list_line_items(po.id)))
             lines_fetched = True
         invoices: tuple[Invoice, ...] = tuple(known_invoices)
@@ -91,7 +104,8 @@ class Observer:
         # Stored and freshly fetched invoices arrive in different orders; the planner must see one
         # canonical order or "the latest invoice" would flip between cycles and cause a write each time.
         invoices = tuple(sorted(invoices, key=lambda i: (i.invoice_date or date.min, i.invoice_number)))
-        return Observation(po, order, digest, source, invoices, new, lines_fetched, raw)
+        pending = self.invoices is not None and self._invoices_due(order, invoices, changed=False)
+        return Observation(po, order, digest, source, invoices, new, lines_fetched, raw, answer, pending)
 
     @staticmethod
     def _invoices_due(order: DistributorOrder, known: Sequence[Invoice], changed: bool) -> bool:

@@ -30,6 +30,7 @@ class CycleSummary:
     unchanged: int = 0
     failed: int = 0
     not_due: int = 0
+    quiet: int = 0  # checked and unchanged, so not planned again (sync/quiet.py); counted in `unchanged`
     attention: int = 0
     writes: int = 0
     events: int = 0
@@ -55,6 +56,7 @@ class CycleSummary:
             "unchanged": self.unchanged,
             "failed": self.failed,
             "not_due": self.not_due,
+            "quiet": self.quiet,
             "attention": self.attention,
             "writes": self.writes,
             "events": self.events,

@@ -105,6 +105,12 @@ class TDSynnexClient(XmlServiceClient):
 
     async def get_status_raw(self, po_number: str) -> tuple[DistributorOrder, bytes]:
         """`get_status` plus the response body it was parsed from (kept by the payload store)."""
+        body = await self.fetch_status(po_number)
+        return self.parse_status(body, po_number), body
+
+    async def fetch_status(self, po_number: str) -> bytes:
+        """The status answer as TD SYNNEX sent it, HTTP status checked but not yet parsed: the engine
+        compares it with the last answer first and parses only one that can say something new."""
         if not po_number or not po_number.strip():
             raise InvalidPurchaseOrder("the PO has no PO number, and TD SYNNEX status is keyed by it")
         body = self._request_body(po_number)
@@ -117,8 +123,11 @@ class TDSynnexClient(XmlServiceClient):
             idempotent=True,
         )
         self._check_status(reply)
+        return reply.content
+
+    def parse_status(self, body: bytes, po_number: str) -> DistributorOrder:
         try:
-            return parse_status_response(reply.content, tz=self._tz), reply.content
+            return parse_status_response(body, tz=self._tz)
         except MalformedResponse as exc:
             raise MalformedResponse(f"TD SYNNEX status for PO {po_number!r}: {exc.message}") from None
 

@@ -1,0 +1,97 @@
+"""`PayloadRecorder`: what the engine calls to keep the raw answers behind each check (store/payloads.py).
+
+Most answers of a steady-state cycle are byte-for-byte the answer already stored for that PO, and for
+those the only news is the time it came again. So the recorder learns each page's newest digests before
+its POs are checked (`prime`, one query per page) and digests an answer before anything else: a known
+digest only moves `fetched_at`. Scrubbing, serialising and compressing, which cost a fifth of a cycle's
+CPU when done for every answer (docs/performance.md), happen only for answers that are new.
+
+The digest of an unscrubbed body is compared, never stored: a body that needed scrubbing digests
+differently from its stored (scrubbed) copy, so it takes the slow path each time, which is correct and
+rare (TD SYNNEX answers carry no credentials).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from orderbridge.domain import PurchaseOrder
+from orderbridge.store.payloads import (
+    CONNECTWISE,
+    TDSYNNEX,
+    Payload,
+    digest_of,
+    latest_digests,
+    po_json,
+    prune_payloads,
+    save_payloads,
+    scrub,
+    touch_payloads,
+)
+from orderbridge.store.store import Store
+
+# Pages whose digests are kept. The engine checks a page's POs soon after priming it; a PO it skips (not
+# due) leaves its entries behind, so old pages are dropped rather than kept for the whole cycle.
+PAGES_KEPT = 3
+
+
+class PayloadRecorder:
+    """`prime` per page of POs, `record`/`observed` per answer, `flush` in the engine's batch flush.
+
+    Buffered so a cycle of thousands of POs adds one transaction per batch, not one per PO; pruning
+    runs at most once a day per recorder, on flush.
+    """
+
+    def __init__(self, store: Store, tenant: str, *, retention_days: int) -> None:
+        self.store = store
+        self.tenant = tenant
+        self.retention = timedelta(days=retention_days)
+        self._rows: list[Payload] = []
+        self._touches: list[tuple[str, int, str, str, datetime]] = []
+        self._known: dict[tuple[int, str], str] = {}
+        self._pages: deque[list[int]] = deque()
+        self._pruned_at: datetime | None = None
+
+    def prime(self, po_ids: Iterable[int]) -> None:
+        """Learn the newest stored digests of these POs (the next page the engine checks)."""
+        ids = list(po_ids)
+        self._known.update(latest_digests(self.store, self.tenant, ids))
+        self._pages.append(ids)
+        while len(self._pages) > PAGES_KEPT:
+            for po_id in self._pages.popleft():
+                self._known.pop((po_id, TDSYNNEX), None)
+                self._known.pop((po_id, CONNECTWISE), None)
+
+    def record(self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime) -> None:
+        known = self._known.get((po_id, source))
+        digest = digest_of(body)
+        if digest != known:
+            clean = scrub(body)
+            if clean is not body:
+                digest = digest_of(clean)
+            if digest != known:
+                self._known[(po_id, source)] = digest
+                self._rows.append(Payload(self.tenant, po_id, po_number, source, digest, at, at, clean))
+                return
+        self._touches.append((self.tenant, po_id, source, digest, at))
+
+    def observed(self, po: PurchaseOrder, raw: bytes, at: datetime) -> None:
+        """One checked PO: the TD SYNNEX body (when there is one) and the ConnectWise PO as read."""
+        if raw:
+            self.record(po.id, po.po_number, TDSYNNEX, raw, at)
+        self.record(po.id, po.po_number, CONNECTWISE, po_json(po), at)
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        touches, self._touches = self._touches, []
+        save_payloads(self.store, rows)
+        touch_payloads(self.store, touches)
+        newest = max([at for *_key, at in touches] + [row.fetched_at for row in rows], default=None)
+        if newest is not None and (self._pruned_at is None or newest - self._pruned_at >= timedelta(days=1)):
+            prune_payloads(self.store, newest - self.retention, tenant=self.tenant)
+            self._pruned_at = newest
+
+
+__all__ = ["PayloadRecorder"]

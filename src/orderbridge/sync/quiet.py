@@ -1,0 +1,104 @@
+"""The quiet check: a PO whose inputs are exactly those of a check that left it in step is not re-planned.
+
+Planning is a pure function of the TD SYNNEX answer, the ConnectWise PO, the invoices on record, the
+tenant's planning config, ConnectWise's status and shipment-method lists, what we recorded before, and
+the clock. After a successful check the PO holds the plan's target, so planning the same inputs again
+finds nothing to do (the "second cycle writes nothing" property the tests assert). Most POs of a
+steady-state cycle are in that position: TD SYNNEX says what it said 15 minutes ago. Parsing that answer,
+planning it, building its facts and logging it again cost most of a cycle's CPU for nothing
+(docs/performance.md), so the engine compares a key instead.
+
+The key digests the inputs that can change without ConnectWise's `lastUpdated` moving: the raw answer
+(minus the timestamp TD SYNNEX stamps on every reply), the cycle's signature (config, status and
+shipment-method lists, the code's rule version) and the invoices on record. A person's edit moves
+`lastUpdated` past our last check, which the observer already tests. The clock is the one input a key
+cannot cover, so a PO is never quiet where time alone changes the plan: INVOICED (it becomes CLOSED
+`close_after_days` after the last shipment), or while an invoice is still awaited (the observer asks
+the invoice service again on an unchanged answer). Failures, plan problems, notes that failed to post
+and Partner API answers (another service's answer, not in the digest) never get a key either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from orderbridge import __version__
+from orderbridge.config import Settings
+from orderbridge.domain import Invoice, Plan, PurchaseOrder, Stage
+from orderbridge.store import TrackedOrder
+from orderbridge.sync.situation import PlanContext
+
+# Bump when a planner rule changes what it decides from the same inputs, so every PO is planned again
+# once after an upgrade even when the package version does not move (a development checkout).
+RULES_VERSION = "1"
+# Stages whose plan can change with the clock alone (closing.py: INVOICED -> CLOSED after a grace period).
+TIME_DEPENDENT = frozenset({Stage.INVOICED})
+PO_STATUS = "PO Status"
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A check whose answer and PO are those of the last check that left the PO in step."""
+
+    po: PurchaseOrder
+    raw: bytes  # the PO Status body, for the payload store (it moves that answer's `fetched_at`)
+    key: str
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:40]
+
+
+def cycle_signature(settings: Settings, ctx: PlanContext) -> str:
+    """Everything a cycle plans with besides the PO itself; computed once per cycle."""
+    statuses = sorted((s.id, s.name, s.closed_flag, s.inactive_flag) for s in ctx.statuses.values())
+    methods = sorted((m.id, m.name, m.tracking_url or "") for m in ctx.shipment_methods)
+    return _digest(
+        __version__,
+        RULES_VERSION,
+        settings.statuses.model_dump_json(),
+        settings.sync.model_dump_json(),
+        repr(ctx.release_on_fees),
+        repr(statuses),
+        repr(methods),
+    )
+
+
+def quiet_key(answer_digest: str, signature: str, invoices: Sequence[Invoice]) -> str:
+    """The key of one PO's inputs. Invoices are taken in a canonical order: the store and a fresh
+    fetch list them differently."""
+    known = sorted(repr(invoice) for invoice in invoices)
+    return _digest(answer_digest, signature, *known)
+
+
+def edited_since_check(po: PurchaseOrder, tracked: TrackedOrder | None) -> bool:
+    """Someone changed the PO in ConnectWise after our last check (our own PATCHes are counted in
+    `last_checked_at`, see ledger.success_record)."""
+    return (
+        tracked is not None
+        and po.last_updated is not None
+        and (tracked.last_checked_at is None or po.last_updated > tracked.last_checked_at)
+    )
+
+
+def is_quiet(po: PurchaseOrder, tracked: TrackedOrder | None, key: str) -> bool:
+    return (
+        tracked is not None
+        and tracked.quiet_key == key
+        and tracked.consecutive_failures == 0
+        and not edited_since_check(po, tracked)
+    )
+
+
+def may_stay_quiet(plan: Plan, *, source: str, invoices_pending: bool, note_errors: int) -> bool:
+    """Whether the state after this successful check may be taken as settled until an input changes."""
+    return (
+        source == PO_STATUS
+        and not plan.problems
+        and plan.stage is not None
+        and plan.stage not in TIME_DEPENDENT
+        and not invoices_pending
+        and note_errors == 0
+    )

@@ -1,0 +1,89 @@
+"""The quiet check's pure parts (sync/quiet.py): what settles a PO, and what its key covers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orderbridge.config import Settings
+from orderbridge.domain import Invoice, Plan, PurchaseOrderStatus, ShipmentMethod, Stage
+from orderbridge.sync.quiet import cycle_signature, may_stay_quiet, quiet_key
+from orderbridge.sync.situation import PlanContext
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _settings(**statuses: str) -> Settings:
+    return Settings(
+        connectwise={"company": "c", "public_key": "pub", "private_key": "privatekey", "client_id": "x"},
+        tdsynnex={"user_id": "u", "password": "password1", "customer_number": "1"},
+        statuses=statuses,
+    )
+
+
+def _ctx(settings: Settings, *methods: str) -> PlanContext:
+    return PlanContext(
+        status_names=settings.statuses,
+        statuses={"tds accepted": PurchaseOrderStatus(7, "TDS Accepted")},
+        shipment_methods=[ShipmentMethod(i, name) for i, name in enumerate(methods)],
+        now=NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "source", "pending", "note_errors", "problems", "settled"),
+    [
+        (Stage.SHIPPED, "PO Status", False, 0, (), True),
+        (Stage.CLOSED, "PO Status", False, 0, (), True),
+        (Stage.INVOICED, "PO Status", False, 0, (), False),  # closes on a timer
+        (Stage.SHIPPED, "Partner API", False, 0, (), False),  # another service's answer
+        (Stage.SHIPPED, "PO Status", True, 0, (), False),  # an invoice is awaited
+        (Stage.SHIPPED, "PO Status", False, 1, (), False),  # a note must be retried
+        (Stage.SHIPPED, "PO Status", False, 0, ("bad",), False),
+        (None, "PO Status", False, 0, (), False),
+    ],
+)
+def test_what_settles_a_po(
+    stage: Stage | None, source: str, pending: bool, note_errors: int, problems: tuple[str, ...], settled: bool
+) -> None:
+    plan = Plan(1, "PO-1", stage=stage, problems=problems)
+    assert may_stay_quiet(plan, source=source, invoices_pending=pending, note_errors=note_errors) is settled
+
+
+invoices = st.lists(
+    st.builds(
+        Invoice,
+        invoice_number=st.text("0123456789", min_size=1, max_size=8),
+        invoice_date=st.none() | st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 1, 1)),
+        total=st.none() | st.decimals(min_value=Decimal(0), max_value=Decimal(10_000), places=2),
+    ),
+    max_size=4,
+    unique_by=lambda invoice: invoice.invoice_number,
+)
+
+
+@given(invoices, st.randoms())
+def test_the_key_ignores_the_order_invoices_arrive_in(found: list[Invoice], rnd: object) -> None:
+    shuffled = list(found)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert quiet_key("a", "s", found) == quiet_key("a", "s", shuffled)
+
+
+def test_the_key_covers_answer_signature_and_invoices() -> None:
+    base = quiet_key("answer", "sig", [])
+    assert quiet_key("answer2", "sig", []) != base
+    assert quiet_key("answer", "sig2", []) != base
+    assert quiet_key("answer", "sig", [Invoice("INV-1")]) != base
+
+
+def test_the_signature_moves_with_config_and_connectwise_lists() -> None:
+    settings = _settings()
+    base = cycle_signature(settings, _ctx(settings, "FedEx Ground"))
+    assert cycle_signature(settings, _ctx(settings, "FedEx Ground")) == base
+    assert cycle_signature(settings, _ctx(settings, "FedEx Ground", "UPS")) != base
+    renamed = _settings(shipped="Shipped by TDS")
+    assert cycle_signature(renamed, _ctx(renamed, "FedEx Ground")) != base
