@@ -47,8 +47,9 @@ class StoredObserver(Observer):
         known_invoices: Sequence[Invoice],
         *,
         signature: str | None = None,
+        now: datetime | None = None,
     ) -> Observation:
-        # `signature` is ignored: a replay re-plans on purpose, so no PO is quiet.
+        # `signature` and `now` are ignored: a replay re-plans on purpose, so no PO is quiet.
         payload = self.stored.get(po.id)
         if payload is None:
             raise NothingStored(f"PO {po_number}: no stored TD SYNNEX answer to replay")

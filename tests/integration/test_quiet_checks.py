@@ -70,17 +70,19 @@ async def test_a_person_editing_the_po_breaks_the_quiet(store: Store) -> None:
         assert (await w.engine.run_cycle()).quiet == 1  # settled again, on the person's terms
 
 
-async def test_an_invoiced_po_is_never_quiet_so_it_closes_on_time(store: Store) -> None:
+async def test_an_invoiced_po_is_quiet_only_until_it_is_due_to_close(store: Store) -> None:
     async with world(store, sync={"close_after_days": 3}) as w:
         await _setup(w)
         w.add(simple_order("PO-Q4", w.clock.now(), ship_after=timedelta(hours=2), invoice_after=timedelta(hours=4)))
         w.clock.advance(timedelta(hours=5))
         await w.engine.run_cycle()
-        assert _tracked(w, store, "PO-Q4").stage is Stage.INVOICED
-        assert _tracked(w, store, "PO-Q4").quiet_key is None
-        assert (await w.engine.run_cycle()).quiet == 0
+        tracked = _tracked(w, store, "PO-Q4")
+        assert tracked.stage is Stage.INVOICED
+        assert tracked.quiet_until is not None and tracked.quiet_until > w.clock.now()
+        assert (await w.engine.run_cycle()).quiet == 1
         w.clock.advance(timedelta(days=3))  # the answer does not change; only the clock does
-        await w.engine.run_cycle()
+        summary = await w.engine.run_cycle()
+        assert summary.quiet == 0
         assert w.po("PO-Q4")["status"]["name"] == "TDS Closed"
         assert _tracked(w, store, "PO-Q4").stage is Stage.CLOSED
         assert (await w.engine.run_cycle()).seen == 0  # closed in ConnectWise, so no longer listed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderbridge.config import Settings
-from orderbridge.domain import Invoice, Plan, PurchaseOrderStatus, ShipmentMethod, Stage
-from orderbridge.sync.quiet import cycle_signature, may_stay_quiet, quiet_key
+from orderbridge.domain import (
+    DistributorLine,
+    DistributorOrder,
+    Invoice,
+    Plan,
+    PurchaseOrderStatus,
+    ShipmentMethod,
+    Stage,
+    StatusCode,
+)
+from orderbridge.sync.quiet import Settled, cycle_signature, quiet_key, settled
 from orderbridge.sync.situation import PlanContext
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -34,24 +43,62 @@ def _ctx(settings: Settings, *methods: str) -> PlanContext:
     )
 
 
+def _order(*lines: DistributorLine) -> DistributorOrder:
+    return DistributorOrder(
+        customer_number="1", po_number="PO-1", code=StatusCode.INVOICED, raw_code="invoiced", lines=lines
+    )
+
+
+def _line(code: StatusCode, shipped: datetime | None, ship_quantity: int = 2) -> DistributorLine:
+    return DistributorLine(
+        line_number=1,
+        code=code,
+        raw_code=code.value,
+        order_number="41000001",
+        order_quantity=2,
+        ship_quantity=ship_quantity,
+        ship_datetime=shipped,
+    )
+
+
+SHIPPED_AT = datetime(2026, 2, 20, 9, tzinfo=UTC)
+INVOICED = _order(_line(StatusCode.INVOICED, SHIPPED_AT))
+
+
 @pytest.mark.parametrize(
-    ("stage", "source", "pending", "note_errors", "problems", "settled"),
+    ("stage", "source", "pending", "note_errors", "problems", "expected"),
     [
-        (Stage.SHIPPED, "PO Status", False, 0, (), True),
-        (Stage.CLOSED, "PO Status", False, 0, (), True),
-        (Stage.INVOICED, "PO Status", False, 0, (), False),  # closes on a timer
-        (Stage.SHIPPED, "Partner API", False, 0, (), False),  # another service's answer
-        (Stage.SHIPPED, "PO Status", True, 0, (), False),  # an invoice is awaited
-        (Stage.SHIPPED, "PO Status", False, 1, (), False),  # a note must be retried
-        (Stage.SHIPPED, "PO Status", False, 0, ("bad",), False),
-        (None, "PO Status", False, 0, (), False),
+        (Stage.SHIPPED, "PO Status", False, 0, (), Settled()),
+        (Stage.CLOSED, "PO Status", False, 0, (), Settled()),
+        # INVOICED and fully shipped closes on a timer: quiet until then.
+        (Stage.INVOICED, "PO Status", False, 0, (), Settled(until=SHIPPED_AT + timedelta(days=7))),
+        (Stage.SHIPPED, "Partner API", False, 0, (), None),  # another service's answer
+        (Stage.SHIPPED, "PO Status", True, 0, (), None),  # an invoice is awaited
+        (Stage.SHIPPED, "PO Status", False, 1, (), None),  # a note must be retried
+        (Stage.SHIPPED, "PO Status", False, 0, ("bad",), None),
+        (None, "PO Status", False, 0, (), None),
     ],
 )
 def test_what_settles_a_po(
-    stage: Stage | None, source: str, pending: bool, note_errors: int, problems: tuple[str, ...], settled: bool
+    stage: Stage | None,
+    source: str,
+    pending: bool,
+    note_errors: int,
+    problems: tuple[str, ...],
+    expected: Settled | None,
 ) -> None:
     plan = Plan(1, "PO-1", stage=stage, problems=problems)
-    assert may_stay_quiet(plan, source=source, invoices_pending=pending, note_errors=note_errors) is settled
+    verdict = settled(
+        plan, INVOICED, source=source, invoices_pending=pending, note_errors=note_errors, close_after_days=7
+    )
+    assert verdict == expected
+
+
+def test_an_invoiced_po_not_fully_shipped_has_no_timer() -> None:
+    partly = _order(_line(StatusCode.INVOICED, SHIPPED_AT, ship_quantity=1))
+    plan = Plan(1, "PO-1", stage=Stage.INVOICED)
+    verdict = settled(plan, partly, source="PO Status", invoices_pending=False, note_errors=0, close_after_days=7)
+    assert verdict == Settled()
 
 
 invoices = st.lists(

@@ -60,6 +60,7 @@ class TrackedOrder:
     last_error: str | None = None
     fingerprint: str | None = None  # hash of the last distributor answer, to skip re-planning it
     quiet_key: str | None = None  # inputs of the last check that left the PO in step (sync/quiet.py)
+    quiet_until: datetime | None = None  # when the clock alone may change that PO's plan (None: never)
     updated_at: datetime | None = None  # None: the store stamps the time it saved the row
 
 

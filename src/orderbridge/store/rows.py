@@ -36,6 +36,7 @@ def tracked_row(record: TrackedOrder, now: datetime) -> dict[str, Any]:
         "last_error": None if record.last_error is None else redact(record.last_error),
         "fingerprint": record.fingerprint,
         "quiet_key": record.quiet_key,
+        "quiet_until": record.quiet_until,
         "updated_at": record.updated_at or now,
     }
 
@@ -56,6 +57,7 @@ def tracked_from_row(row: RowMapping) -> TrackedOrder:
         last_error=row["last_error"],
         fingerprint=row["fingerprint"],
         quiet_key=row["quiet_key"],
+        quiet_until=row["quiet_until"],
         updated_at=row["updated_at"],
     )
 

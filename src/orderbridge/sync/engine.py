@@ -263,7 +263,9 @@ class Engine:
                     f"PO id {po.id} has no PO number, so TD SYNNEX cannot be asked about it; "
                     "enter the PO number that was sent to TD SYNNEX"
                 )
-            seen = await self.observer.observe(po, po_number, tracked, item.invoices, signature=cycle.signature)
+            seen = await self.observer.observe(
+                po, po_number, tracked, item.invoices, signature=cycle.signature, now=now
+            )
             summary.checked += 1
             if isinstance(seen, Quiet):
                 return self._quiet(seen, tracked, cycle, now)
@@ -298,6 +300,7 @@ class Engine:
                 next_check_at=self._next_check(tracked, plan.stage or (tracked.stage if tracked else None), now, 0),
                 now=now,
                 signature=cycle.signature,
+                close_after_days=self.settings.sync.close_after_days,
             )
             if self.hooks is not None:
                 self.hooks.observed(seen.po, seen.order, plan, now, events=record.events)

@@ -14,7 +14,7 @@ from orderbridge.domain import Plan, PurchaseOrder, Stage
 from orderbridge.store import ActivityEntry, EventRecord, SyncRecord, TrackedOrder
 from orderbridge.sync.apply import Applied
 from orderbridge.sync.observe import Observation
-from orderbridge.sync.quiet import may_stay_quiet, quiet_key
+from orderbridge.sync.quiet import quiet_key, settled
 
 ACTOR = "orderbridge"
 Entry = Callable[[str, str | None, object, object, str], ActivityEntry]
@@ -55,6 +55,7 @@ def success_record(
     next_check_at: datetime,
     now: datetime,
     signature: str | None = None,
+    close_after_days: int = 0,
 ) -> SyncRecord:
     """`signature` is the cycle's (sync/quiet.py); with it, a check that leaves the PO settled stores
     the key that lets the next identical check skip planning."""
@@ -78,6 +79,7 @@ def success_record(
         activity.append(entry("event", event.kind, None, event.summary, event.key))
     stage = plan.stage if plan.stage is not None else (tracked.stage if tracked else None)
     base = tracked or new_tracked(tenant, po, now)
+    quiet = _quiet(seen, plan, applied, signature, close_after_days)
     row = replace(
         base,
         po_number=po.po_number,
@@ -92,7 +94,8 @@ def success_record(
         consecutive_failures=0,
         last_error=None,
         fingerprint=seen.digest,
-        quiet_key=_quiet_key(seen, plan, applied, signature),
+        quiet_key=quiet[0],
+        quiet_until=quiet[1],
         updated_at=now,
     )
     if tracked is not None and tracked.consecutive_failures:
@@ -115,13 +118,23 @@ def success_record(
     return SyncRecord(tracked=row, events=events, activity=activity)
 
 
-def _quiet_key(seen: Observation, plan: Plan, applied: Applied, signature: str | None) -> str | None:
+def _quiet(
+    seen: Observation, plan: Plan, applied: Applied, signature: str | None, close_after_days: int
+) -> tuple[str | None, datetime | None]:
+    """The quiet key and its expiry to store (sync/quiet.py); (None, None) when the next check must plan."""
     if signature is None or seen.answer_digest is None:
-        return None
-    settled = may_stay_quiet(
-        plan, source=seen.source, invoices_pending=seen.invoices_pending, note_errors=len(applied.note_errors)
+        return None, None
+    verdict = settled(
+        plan,
+        seen.order,
+        source=seen.source,
+        invoices_pending=seen.invoices_pending,
+        note_errors=len(applied.note_errors),
+        close_after_days=close_after_days,
     )
-    return quiet_key(seen.answer_digest, signature, seen.invoices) if settled else None
+    if verdict is None:
+        return None, None
+    return quiet_key(seen.answer_digest, signature, seen.invoices), verdict.until
 
 
 def quiet_record(tracked: TrackedOrder, *, next_check_at: datetime, now: datetime) -> SyncRecord:
@@ -154,6 +167,7 @@ def failure_record(
         consecutive_failures=failures,
         last_error=message,
         quiet_key=None,
+        quiet_until=None,
         updated_at=now,
     )
     activity = [entry("error", None, None, None, message)]

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.domain import DistributorLine, DistributorOrder, Invoice, PurchaseOrder, StatusCode
@@ -72,14 +72,15 @@ class Observer:
         known_invoices: Sequence[Invoice],
         *,
         signature: str | None = None,
+        now: datetime | None = None,
     ) -> Observation | Quiet:
         """Ask about one PO. With the cycle's `signature`, an answer and PO identical to those of the
         last check that left the PO in step come back as `Quiet`, unparsed (sync/quiet.py)."""
         raw = await self.tds.fetch_status(po_number)
         answer = digest_of(raw)
-        if signature is not None and tracked is not None and tracked.quiet_key is not None:
+        if signature is not None and now is not None and tracked is not None and tracked.quiet_key is not None:
             key = quiet_key(answer, signature, known_invoices)
-            if is_quiet(po, tracked, key):
+            if is_quiet(po, tracked, key, now):
                 return Quiet(po, raw, key)
         order = self.tds.parse_status(raw, po_number)
         source = PO_STATUS

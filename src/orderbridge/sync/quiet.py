@@ -12,10 +12,11 @@ The key digests the inputs that can change without ConnectWise's `lastUpdated` m
 (minus the timestamp TD SYNNEX stamps on every reply), the cycle's signature (config, status and
 shipment-method lists, the code's rule version) and the invoices on record. A person's edit moves
 `lastUpdated` past our last check, which the observer already tests. The clock is the one input a key
-cannot cover, so a PO is never quiet where time alone changes the plan: INVOICED (it becomes CLOSED
-`close_after_days` after the last shipment), or while an invoice is still awaited (the observer asks
-the invoice service again on an unchanged answer). Failures, plan problems, notes that failed to post
-and Partner API answers (another service's answer, not in the digest) never get a key either.
+cannot cover, so where time alone changes the plan the key carries an expiry: an INVOICED, fully
+shipped PO becomes CLOSED `close_after_days` after its last shipment, so it is quiet until then. No key
+at all while an invoice is still awaited (the observer asks the invoice service again on an unchanged
+answer), after failures, plan problems or notes that failed to post, or for Partner API answers
+(another service's answer, not in the digest).
 """
 
 from __future__ import annotations
@@ -23,19 +24,27 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from orderbridge import __version__
 from orderbridge.config import Settings
-from orderbridge.domain import Invoice, Plan, PurchaseOrder, Stage
+from orderbridge.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, Stage
 from orderbridge.store import TrackedOrder
+from orderbridge.sync.closing import fully_shipped
+from orderbridge.sync.shipping import latest_ship_time
 from orderbridge.sync.situation import PlanContext
 
 # Bump when a planner rule changes what it decides from the same inputs, so every PO is planned again
 # once after an upgrade even when the package version does not move (a development checkout).
 RULES_VERSION = "1"
-# Stages whose plan can change with the clock alone (closing.py: INVOICED -> CLOSED after a grace period).
-TIME_DEPENDENT = frozenset({Stage.INVOICED})
 PO_STATUS = "PO Status"
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A check that left the PO in step; `until` is when the clock alone may change its plan."""
+
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,10 @@ def cycle_signature(settings: Settings, ctx: PlanContext) -> str:
 
 
 def quiet_key(answer_digest: str, signature: str, invoices: Sequence[Invoice]) -> str:
-    """The key of one PO's inputs. Invoices are taken in a canonical order: the store and a fresh
-    fetch list them differently."""
-    known = sorted(repr(invoice) for invoice in invoices)
+    """The key of one PO's inputs. Invoices count by number and sales order, in a canonical order:
+    the store and a fresh fetch list them differently and a fetched one carries fields the store does
+    not keep, but the store only ever gains invoices, so a new number is the change that matters."""
+    known = sorted(f"{invoice.invoice_number}\x1e{invoice.order_number or ''}" for invoice in invoices)
     return _digest(answer_digest, signature, *known)
 
 
@@ -83,22 +93,34 @@ def edited_since_check(po: PurchaseOrder, tracked: TrackedOrder | None) -> bool:
     )
 
 
-def is_quiet(po: PurchaseOrder, tracked: TrackedOrder | None, key: str) -> bool:
+def is_quiet(po: PurchaseOrder, tracked: TrackedOrder | None, key: str, now: datetime) -> bool:
     return (
         tracked is not None
         and tracked.quiet_key == key
+        and (tracked.quiet_until is None or now < tracked.quiet_until)
         and tracked.consecutive_failures == 0
         and not edited_since_check(po, tracked)
     )
 
 
-def may_stay_quiet(plan: Plan, *, source: str, invoices_pending: bool, note_errors: int) -> bool:
-    """Whether the state after this successful check may be taken as settled until an input changes."""
-    return (
-        source == PO_STATUS
-        and not plan.problems
-        and plan.stage is not None
-        and plan.stage not in TIME_DEPENDENT
-        and not invoices_pending
-        and note_errors == 0
-    )
+def settled(
+    plan: Plan,
+    order: DistributorOrder,
+    *,
+    source: str,
+    invoices_pending: bool,
+    note_errors: int,
+    close_after_days: int,
+) -> Settled | None:
+    """Whether the state after this successful check may be taken as settled until an input changes
+    (None: plan it again next time), and until when the clock leaves its plan alone."""
+    if source != PO_STATUS or plan.problems or plan.stage is None or invoices_pending or note_errors:
+        return None
+    if plan.stage is not Stage.INVOICED or not fully_shipped(order):
+        return Settled()
+    # closing.close_verdict: INVOICED and fully shipped closes `close_after_days` after the last shipment.
+    last = latest_ship_time(order.live_lines)
+    if last is None:
+        return Settled()
+    aware = last if last.tzinfo else last.replace(tzinfo=UTC)  # naive is UTC, as in the planner
+    return Settled(until=aware + timedelta(days=close_after_days))

@@ -5,7 +5,8 @@ Revises: 0005
 Create Date: 2026-12-01
 
 `tracked_orders.quiet_key` digests the inputs of the last check that left a PO in step with TD SYNNEX
-(sync/quiet.py); a check with the same inputs is not planned again. NULL means "plan it".
+(sync/quiet.py); a check with the same inputs before `quiet_until` (NULL: no expiry) is not planned
+again. A NULL key means "plan it".
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("tracked_orders") as batch:
         batch.add_column(sa.Column("quiet_key", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("quiet_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tracked_orders") as batch:
+        batch.drop_column("quiet_until")
         batch.drop_column("quiet_key")
