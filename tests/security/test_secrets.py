@@ -24,9 +24,12 @@ from xml.sax.saxutils import escape
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orderbridge.clock import SimClock
 from orderbridge.config import Settings
+from orderbridge.errors import redact
 from orderbridge.provision import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
@@ -211,3 +214,33 @@ def test_settings_repr_and_dump_mask_every_secret() -> None:
     for text in (repr(config), str(config), config.model_dump_json(), repr(config.connectwise), repr(config.partner)):
         assert leaks(text) == []
     assert config.partner.client_secret.get_secret_value() == PARTNER_SECRET
+
+
+_SHAPES = st.sampled_from(
+    [
+        "<Password>{v}</Password>",
+        "<USERID>{v}</USERID>",
+        "<credential>{v}</credential>",
+        "Authorization: Basic {v}",
+        "clientId={v}",
+        "Cookie: {v}",
+        '"private_key": "{v}"',
+        "access_token={v}&x=1",
+        "Client_Secret={v}",
+    ]
+)
+
+
+@given(
+    shape=_SHAPES,
+    secret=st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=10, max_size=30),
+    before=st.text(max_size=40),
+    after=st.text(max_size=40),
+)
+def test_redact_removes_every_credential_shape_in_any_case_and_context(
+    shape: str, secret: str, before: str, after: str
+) -> None:
+    """`redact` skips a pattern when its marker word is absent; the marker must be found in any case."""
+    text = before + shape.format(v="ZZ" + secret) + after
+    for variant in (text, text.upper(), text.swapcase()):
+        assert ("ZZ" + secret).upper() not in redact(variant).upper()
