@@ -26,7 +26,8 @@ from orderbridge.errors import (
     register_secret,
 )
 from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
-from orderbridge.tdsynnex.xml import build_status_request, parse_status_response
+from orderbridge.tdsynnex.request import StatusRequestTemplate
+from orderbridge.tdsynnex.xml import parse_status_response
 
 SERVICE = "tdsynnex"
 
@@ -81,17 +82,19 @@ class TDSynnexClient(XmlServiceClient):
     ) -> None:
         super().__init__(settings, http, transport=transport, sleep=sleep)
         self._tz = ZoneInfo(settings.timezone)
+        self._template: StatusRequestTemplate | None = None
 
     def _request_body(self, po_number: str) -> bytes:
         settings = self._settings
         try:
-            return build_status_request(
-                user_id=settings.user_id,
-                password=settings.password.get_secret_value(),
-                customer_number=settings.customer_number,
-                po_number=po_number,
-                version=settings.request_version,
-            )
+            if self._template is None:
+                self._template = StatusRequestTemplate(
+                    user_id=settings.user_id,
+                    password=settings.password.get_secret_value(),
+                    customer_number=settings.customer_number,
+                    version=settings.request_version,
+                )
+            return self._template.render(po_number)
         except ValueError as exc:
             # The builder names the field, never its value.
             if str(exc).startswith("po_number"):
