@@ -122,6 +122,17 @@ def test_upsert_twice_keeps_one_row_with_latest_values(store: Store) -> None:
     assert row == replace(second, first_seen_at=T0)  # first seen stays the first time
 
 
+def test_a_checked_only_record_moves_the_check_times_and_nothing_else(store: Store) -> None:
+    first = tracked(8, stage=Stage.SHIPPED, fingerprint="a", quiet_key="k", quiet_until=T0 + timedelta(days=9))
+    store.save_results(TENANT, [SyncRecord(tracked=first)])
+    later = T0 + timedelta(hours=1)
+    touched = replace(first, last_checked_at=later, next_check_at=later + timedelta(hours=2), updated_at=later)
+    # Anything else in a checked-only record is not written: a quiet check changes nothing it planned.
+    stray = replace(touched, stage=Stage.CLOSED, fingerprint="b", quiet_key=None)
+    store.save_results(TENANT, [SyncRecord(tracked=stray, checked_only=True)])
+    assert store.load_tracked(TENANT, [8])[8] == touched
+
+
 def test_stage_never_moves_backwards_or_is_erased(store: Store) -> None:
     store.save_results(TENANT, [SyncRecord(tracked=tracked(3, stage=Stage.SHIPPED))])
     store.save_results(TENANT, [SyncRecord(tracked=tracked(3, stage=Stage.ACCEPTED, fingerprint="stale"))])

@@ -152,39 +152,34 @@ def save_payloads(store: Store, rows: Sequence[Payload]) -> None:
         connection.execute(upsert, values)
 
 
-def touch_payloads(store: Store, touches: Sequence[tuple[str, int, str, str, datetime]]) -> None:
-    """Move `fetched_at` of answers already stored: (tenant, po_id, source, digest, fetched_at) each."""
+def touch_payloads(store: Store, touches: Sequence[tuple[int, datetime]]) -> None:
+    """Move `fetched_at` of answers already stored, by row id: (id, fetched_at) each, never backwards."""
     if not touches:
         return
     c = payloads.c
     stmt = (
         update(payloads)
-        .where(
-            c.tenant == bindparam("t"),
-            c.po_id == bindparam("p"),
-            c.source == bindparam("s"),
-            c.digest == bindparam("d"),
-            c.fetched_at < bindparam("at"),
-        )
+        .where(c.id == bindparam("row"), c.fetched_at < bindparam("at"))
         .values(fetched_at=bindparam("at"))
     )
-    rows = [{"t": t, "p": p, "s": s, "d": d, "at": at} for t, p, s, d, at in touches]
     with store.engine.begin() as connection:
-        connection.execute(stmt, rows)
+        connection.execute(stmt, [{"row": row, "at": at} for row, at in touches])
 
 
-def latest_digests(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[tuple[int, str], str]:
-    """The digest of each PO's newest stored answer per source, without reading any body."""
+def latest_digests(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, str]]:
+    """Row id and digest of each PO's newest stored answer per source, without reading any body."""
     c = payloads.c
-    found: dict[tuple[int, str], tuple[datetime, str]] = {}
+    found: dict[tuple[int, str], tuple[datetime, int, str]] = {}
     with store.engine.connect() as connection:
         for chunk in _chunks(po_ids):
-            query = select(c.po_id, c.source, c.digest, c.fetched_at).where(c.tenant == tenant, c.po_id.in_(chunk))
-            for po_id, source, digest, fetched_at in connection.execute(query):
+            query = select(c.po_id, c.source, c.id, c.digest, c.fetched_at).where(
+                c.tenant == tenant, c.po_id.in_(chunk)
+            )
+            for po_id, source, row_id, digest, fetched_at in connection.execute(query):
                 key = (int(po_id), str(source))
                 if key not in found or fetched_at > found[key][0]:
-                    found[key] = (fetched_at, str(digest))
-    return {key: digest for key, (_at, digest) in found.items()}
+                    found[key] = (fetched_at, int(row_id), str(digest))
+    return {key: (row_id, digest) for key, (_at, row_id, digest) in found.items()}
 
 
 def _payload(row: object) -> Payload:

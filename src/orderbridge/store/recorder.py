@@ -49,8 +49,8 @@ class PayloadRecorder:
         self.tenant = tenant
         self.retention = timedelta(days=retention_days)
         self._rows: list[Payload] = []
-        self._touches: list[tuple[str, int, str, str, datetime]] = []
-        self._known: dict[tuple[int, str], str] = {}
+        self._touches: list[tuple[int, datetime]] = []
+        self._known: dict[tuple[int, str], tuple[int, str]] = {}  # (po, source) -> (row id, digest)
         self._pages: deque[list[int]] = deque()
         self._pruned_at: datetime | None = None
 
@@ -65,17 +65,19 @@ class PayloadRecorder:
                 self._known.pop((po_id, CONNECTWISE), None)
 
     def record(self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime) -> None:
-        known = self._known.get((po_id, source))
-        digest = digest_of(body)
+        row_id, known = self._known.get((po_id, source), (None, None))
+        digest, clean = digest_of(body), body
         if digest != known:
             clean = scrub(body)
             if clean is not body:
                 digest = digest_of(clean)
-            if digest != known:
-                self._known[(po_id, source)] = digest
-                self._rows.append(Payload(self.tenant, po_id, po_number, source, digest, at, at, clean))
-                return
-        self._touches.append((self.tenant, po_id, source, digest, at))
+        if row_id is not None and digest == known:
+            self._touches.append((row_id, at))
+            return
+        # New, or not primed: the upsert stores it once (and only moves `fetched_at` of a known copy).
+        # Its row id is unknown until then, so a repeat in this batch takes the upsert too.
+        self._known.pop((po_id, source), None)
+        self._rows.append(Payload(self.tenant, po_id, po_number, source, digest, at, at, clean))
 
     def observed(self, po: PurchaseOrder, raw: bytes, at: datetime) -> None:
         """One checked PO: the TD SYNNEX body (when there is one) and the ConnectWise PO as read."""
@@ -88,7 +90,7 @@ class PayloadRecorder:
         touches, self._touches = self._touches, []
         save_payloads(self.store, rows)
         touch_payloads(self.store, touches)
-        newest = max([at for *_key, at in touches] + [row.fetched_at for row in rows], default=None)
+        newest = max([at for _row, at in touches] + [row.fetched_at for row in rows], default=None)
         if newest is not None and (self._pruned_at is None or newest - self._pruned_at >= timedelta(days=1)):
             prune_payloads(self.store, newest - self.retention, tenant=self.tenant)
             self._pruned_at = newest

@@ -157,3 +157,5 @@ class SyncRecord:
     tracked: TrackedOrder
     events: Sequence[EventRecord] = ()
     activity: Sequence[ActivityEntry] = ()
+    # Only the check times moved (a quiet check, sync/quiet.py): saved as a three-column update.
+    checked_only: bool = False

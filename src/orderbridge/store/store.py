@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, and_, case, create_engine, delete, event, select, update
+from sqlalchemy import Connection, Engine, Insert, and_, bindparam, case, create_engine, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
@@ -62,6 +62,14 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+# A quiet check moves only when the PO was checked and when it is due again (Store.save_results).
+_TOUCH_TRACKED = (
+    update(tracked_orders)
+    .where(tracked_orders.c.tenant == bindparam("t"), tracked_orders.c.po_id == bindparam("p"))
+    .values(last_checked_at=bindparam("c"), next_check_at=bindparam("n"), updated_at=bindparam("u"))
+)
 
 
 def _insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
@@ -173,14 +181,28 @@ class Store:
             return
         now = datetime.now(UTC)
         # Last copy wins for a PO listed twice: PostgreSQL refuses to upsert one row twice per statement.
-        tracked = {r.tracked.po_id: tracked_row(r.tracked, now) for r in results}
+        tracked = {r.tracked.po_id: tracked_row(r.tracked, now) for r in results if not r.checked_only}
+        checked = {
+            r.tracked.po_id: {
+                "t": tenant,
+                "p": r.tracked.po_id,
+                "c": r.tracked.last_checked_at,
+                "n": r.tracked.next_check_at,
+                "u": r.tracked.updated_at or now,
+            }
+            for r in results
+            if r.checked_only and r.tracked.po_id not in tracked
+        }
         event_rows: dict[tuple[int, str], dict[str, Any]] = {}
         for result in results:
             for record in result.events:
                 event_rows.setdefault((record.po_id, record.dedup_key), event_row(record, tenant))
         entries = [entry for result in results for entry in result.activity]
         with self.engine.begin() as connection:
-            connection.execute(self._upsert_tracked(connection), list(tracked.values()))
+            if tracked:
+                connection.execute(self._upsert_tracked(connection), list(tracked.values()))
+            if checked:
+                connection.execute(_TOUCH_TRACKED, list(checked.values()))
             if event_rows:
                 ignore = _insert(connection, events).on_conflict_do_nothing(index_elements=["tenant", "po_id", "key"])
                 connection.execute(ignore, list(event_rows.values()))

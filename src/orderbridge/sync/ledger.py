@@ -141,7 +141,7 @@ def quiet_record(tracked: TrackedOrder, *, next_check_at: datetime, now: datetim
     """A quiet check (sync/quiet.py): the PO was checked and is as the last check left it. Nothing is
     logged: an unchanged answer is in the cycle counts, as for a planned check that found nothing."""
     row = replace(tracked, last_checked_at=now, next_check_at=next_check_at, updated_at=now)
-    return SyncRecord(tracked=row, events=[], activity=[])
+    return SyncRecord(tracked=row, events=[], activity=[], checked_only=True)
 
 
 def failure_record(
