@@ -12,106 +12,32 @@ byte cap that also bounds decompression; the rate limit and Retry-After live in 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from orderbridge.config import HttpSettings
 from orderbridge.errors import ApiError, RequestRejected, ResponseTooLarge, TransientApiError
 from orderbridge.http_body import ACCEPT_ENCODING, BodyTooLarge, BodyTruncated, BodyUndecodable, read_body
-from orderbridge.http_pool import ShardedTransport
+from orderbridge.http_policy import CallStats, Reply, ServicePolicy, failure_reason, path_of, where_of
 from orderbridge.http_timing import Monotonic, RateLimiter, Sleep, parse_retry_after
+from orderbridge.http_wire import default_transport
 
 __all__ = ["JITTER", "CallStats", "RateLimiter", "Reply", "ServiceHTTP", "ServicePolicy", "parse_retry_after"]
 
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-REQUEST_ID_HEADERS = ("x-cw-request-id", "x-request-id", "x-correlation-id")
 # Failures where the server did nothing with the request, so even a POST may be sent again.
 NOT_SENT = frozenset({"429", "connect", "connect-timeout", "pool-timeout"})
+
+_PARSED_KEPT = 256  # parsed URLs and header sets kept per client
 
 # Where backoff jitter comes from when no `rng` is passed. One shared source, so a harness that needs a
 # reproducible run (faultreport) can seed it once instead of reaching into every client.
 JITTER = random.Random()
-
-
-@dataclass(frozen=True)
-class ServicePolicy:
-    service: str
-    timeout_s: float = 30.0
-    connect_timeout_s: float = 10.0
-    max_attempts: int = 4
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 30.0
-    max_retry_after_s: float = 120.0
-    max_response_bytes: int = 10 * 1024 * 1024
-    concurrency: int = 8
-    requests_per_minute: int = 600
-
-    @classmethod
-    def from_settings(
-        cls, service: str, http: HttpSettings, *, concurrency: int, requests_per_minute: int
-    ) -> ServicePolicy:
-        return cls(
-            service=service,
-            timeout_s=http.timeout_s,
-            connect_timeout_s=http.connect_timeout_s,
-            max_attempts=http.max_attempts,
-            backoff_base_s=http.backoff_base_s,
-            backoff_cap_s=http.backoff_cap_s,
-            max_retry_after_s=http.max_retry_after_s,
-            max_response_bytes=http.max_response_bytes,
-            concurrency=concurrency,
-            requests_per_minute=requests_per_minute,
-        )
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A fully read, size-capped response. `content` is already decompressed."""
-
-    status: int
-    headers: httpx.Headers
-    content: bytes
-    url: str
-    elapsed_s: float
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    @property
-    def request_id(self) -> str | None:
-        for name in REQUEST_ID_HEADERS:
-            if name in self.headers:
-                return self.headers[name]
-        return None
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
-@dataclass
-class CallStats:
-    """Counts for the summary, metrics and fault reports: calls by (method, status or failure), retries
-    by reason, and calls given up on."""
-
-    calls: Counter[tuple[str, int | str]] = field(default_factory=Counter)
-    retries: int = 0
-    retried: Counter[str] = field(default_factory=Counter)
-    gave_up: int = 0
-    waited_s: float = 0.0
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
 
 
 class _RetryableFailure(Exception):
@@ -122,26 +48,14 @@ class _RetryableFailure(Exception):
         self.reply = reply
 
 
-def _failure_reason(exc: Exception) -> str | None:
-    """Which transport failure this is, or None if it is not one worth retrying."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return "connect-timeout"
-    if isinstance(exc, httpx.PoolTimeout):
-        return "pool-timeout"
-    if isinstance(exc, httpx.ConnectError):
-        return "connect"
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "timeout"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.NetworkError):
-        return "reset"
-    if isinstance(exc, BodyTruncated):
-        return "truncated"
-    return None
-
-
 class ServiceHTTP:
-    """An httpx client bound to one service's policy. Pass `transport=` to mount a simulator in-process;
-    `sleep`, `monotonic` and `rng` make waits, the rate limit and backoff jitter testable."""
+    """An HTTP client bound to one service's policy. Pass `transport=` to mount a simulator in-process;
+    `sleep`, `monotonic` and `rng` make waits, the rate limit and backoff jitter testable.
+
+    It sends straight through an httpx transport rather than an httpx.AsyncClient: the client's layers
+    (auth and redirect flows, cookie jar, per-request merging) cost about as much CPU per call as the
+    network work, and we use none of them per call. What they did once is done here once: base URL,
+    default headers, the Basic auth header, timeouts. No cookies are kept between calls."""
 
     def __init__(
         self,
@@ -161,16 +75,34 @@ class ServiceHTTP:
         self._uniform = (rng or JITTER).uniform
         self._semaphore = asyncio.Semaphore(policy.concurrency)
         self._limiter = RateLimiter(policy.requests_per_minute, monotonic=monotonic, sleep=sleep)
-        self._client = httpx.AsyncClient(
-            base_url=base_url,
-            headers={"Accept-Encoding": ACCEPT_ENCODING, **dict(headers or {})},
-            auth=auth,
-            # Production gets pools sized to the concurrency (http_pool.py); tests mount simulators.
-            transport=transport if transport is not None else ShardedTransport(policy.concurrency),
-            timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
-            follow_redirects=False,
-            trust_env=False,  # no proxy from the environment: HTTPS_PROXY would see our credentials
-        )
+        # Production gets the lean keep-alive transport (http_wire.py); tests mount simulators in-process.
+        self._transport = transport if transport is not None else default_transport(policy.concurrency)
+        # What httpx.AsyncClient merged into every request, worked out once: the base URL, the default
+        # headers (httpx's own, ours, then the auth header) and the timeouts the transport reads.
+        self._base = str(httpx.URL(base_url)).rstrip("/") if base_url else ""
+        defaults = {
+            "Accept": "*/*",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "Connection": "keep-alive",
+            "User-Agent": f"python-httpx/{httpx.__version__}",
+            **dict(headers or {}),
+        }
+        self._auth: httpx.Auth | None = None
+        if isinstance(auth, tuple):
+            auth = httpx.BasicAuth(*auth)
+        if isinstance(auth, httpx.BasicAuth):
+            # Basic auth is one fixed header: take it from httpx's own flow once instead of per request.
+            probe = next(auth.sync_auth_flow(httpx.Request("GET", "http://auth.invalid/")))
+            defaults["Authorization"] = probe.headers["Authorization"]
+        else:
+            self._auth = auth
+        self._headers = {name.lower(): (name, value) for name, value in defaults.items()}
+        self._timeout = httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s).as_dict()
+        # Parsing a URL and normalising headers were most of httpx.Request's cost, and a cycle sends the
+        # same few URLs and header sets again and again: parsed ones are kept (bounded; httpx.URL and a
+        # copied httpx.Headers are never changed by a request that uses them).
+        self._urls: dict[str, httpx.URL] = {}
+        self._header_sets: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
 
     async def __aenter__(self) -> ServiceHTTP:
         return self
@@ -179,7 +111,7 @@ class ServiceHTTP:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def request(self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any) -> Reply:
         """Send with retries; returns the final reply for any non-retriable status.
@@ -189,57 +121,110 @@ class ServiceHTTP:
         """
         method = method.upper()
         safe = method in SAFE_METHODS if idempotent is None else idempotent
+
+        # Most calls succeed at once, so the first attempt runs bare; tenacity is built only for a retry.
+        try:
+            return await self._attempt(method, url, kwargs)
+        except _RetryableFailure as failure:
+            first = failure
+        retriable = safe or first.reason in NOT_SENT
+        given_up = first
+        if retriable and self.policy.max_attempts > 1:
+            outcome = await self._retry(method, url, kwargs, first, safe)
+            if isinstance(outcome, Reply):
+                return outcome
+            given_up = outcome
+        # Raised outside the except block, so no transport exception rides along as __context__.
+        self.stats.gave_up += 1
+        raise self._give_up(method, url, given_up, retried=retriable)
+
+    def _wait_s(self, failure: _RetryableFailure | None, attempt: int) -> float:
+        """Seconds before the attempt after `attempt` (1-based): Retry-After, else full-jitter backoff."""
+        if failure is not None and failure.retry_after is not None:
+            return failure.retry_after
         policy = self.policy
+        ceiling = min(policy.backoff_cap_s, policy.backoff_base_s * 2 ** (attempt - 1))
+        return self._uniform(0, ceiling)
+
+    def _count_retry(self, failure: _RetryableFailure | None, wait_s: float) -> None:
+        self.stats.retries += 1
+        self.stats.retried[failure.reason if failure is not None else "?"] += 1
+        self.stats.waited_s += wait_s
+
+    async def _retry(
+        self, method: str, url: str, kwargs: dict[str, Any], first: _RetryableFailure, safe: bool
+    ) -> Reply | _RetryableFailure:
+        """Attempts 2..max_attempts under tenacity, after the wait the first failure earned: the reply, or
+        the last failure when they are used up (a failure not worth retrying ends it at once)."""
+        wait_s = self._wait_s(first, 1)
+        self._count_retry(first, wait_s)
+        await self._sleep(wait_s)
 
         def should_retry(exc: BaseException) -> bool:
             return isinstance(exc, _RetryableFailure) and (safe or exc.reason in NOT_SENT)
 
-        def wait(state: RetryCallState) -> float:
+        def failure_of(state: RetryCallState) -> _RetryableFailure | None:
             exc = state.outcome.exception() if state.outcome else None
-            retry_after = exc.retry_after if isinstance(exc, _RetryableFailure) else None
-            if retry_after is not None:
-                return retry_after
-            ceiling = min(policy.backoff_cap_s, policy.backoff_base_s * 2 ** (state.attempt_number - 1))
-            return self._uniform(0, ceiling)  # full jitter
+            return exc if isinstance(exc, _RetryableFailure) else None
 
-        async def before_sleep(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            self.stats.retries += 1
-            self.stats.retried[exc.reason if isinstance(exc, _RetryableFailure) else "?"] += 1
-            self.stats.waited_s += state.upcoming_sleep
+        def before_sleep(state: RetryCallState) -> None:
+            self._count_retry(failure_of(state), state.upcoming_sleep)
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts),
+            stop=stop_after_attempt(self.policy.max_attempts - 1),
             retry=retry_if_exception(should_retry),
-            wait=wait,
+            # tenacity counts from this loop's start; the policy counts the bare first attempt too.
+            wait=lambda state: self._wait_s(failure_of(state), state.attempt_number + 1),
             sleep=self._sleep,
             before_sleep=before_sleep,
             reraise=True,
         )
+        reply: Reply | None = None
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(method, url, **kwargs)
+                    reply = await self._attempt(method, url, kwargs)
         except _RetryableFailure as failure:
-            given_up = failure
-        else:  # pragma: no cover - tenacity either returns or raises
-            raise AssertionError("unreachable")
-        # Raised outside the except block, so no transport exception rides along as __context__.
-        self.stats.gave_up += 1
-        raise self._give_up(method, url, given_up, retried=safe or given_up.reason in NOT_SENT)
+            return failure
+        assert reply is not None  # tenacity ends the loop only after a successful attempt
+        return reply
 
     def _give_up(self, method: str, url: str, failure: _RetryableFailure, *, retried: bool) -> ApiError:
         reply = failure.reply
         tries = f"after {self.policy.max_attempts} attempts" if retried else "(not safe to repeat)"
         return TransientApiError(
-            f"{method} {_path(url)} failed {tries}: {failure.reason}",
+            f"{method} {path_of(url)} failed {tries}: {failure.reason}",
             service=self.policy.service,
             status=reply.status if reply else None,
             body_excerpt=reply.text if reply else "",
             request_id=reply.request_id if reply else None,
         )
 
-    async def _attempt(self, method: str, url: str, **kwargs: Any) -> Reply:
+    async def _build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
+        """The request httpx.AsyncClient would have built: base URL, merged headers, timeouts, auth."""
+        if self._base and "://" not in url:
+            url = self._base + "/" + url.lstrip("/")
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = self._urls[url] = httpx.URL(url)
+            if len(self._urls) > _PARSED_KEPT:
+                self._urls.clear()
+        extra: Mapping[str, str] | None = kwargs.get("headers")
+        key = tuple(extra.items()) if extra else ()
+        headers = self._header_sets.get(key)
+        if headers is None:
+            merged = self._headers | {name.lower(): (name, value) for name, value in key}
+            headers = self._header_sets[key] = httpx.Headers(list(merged.values()))
+            if len(self._header_sets) > _PARSED_KEPT:
+                self._header_sets.clear()
+        rest = {name: value for name, value in kwargs.items() if name != "headers"}
+        # httpx.Request copies a Headers it is given, so the kept one is never changed.
+        request = httpx.Request(method, parsed, headers=headers, extensions={"timeout": self._timeout}, **rest)
+        if self._auth is not None:  # an Auth other than Basic: its first step (no challenge round trips)
+            request = await self._auth.async_auth_flow(request).__anext__()
+        return request
+
+    async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> Reply:
         policy = self.policy
         async with self._semaphore:
             await self._limiter.acquire()
@@ -248,8 +233,12 @@ class ServiceHTTP:
             try:
                 # httpx timeouts are per read; this bounds the whole exchange (a slow drip of bytes too).
                 async with asyncio.timeout(max(policy.timeout_s, policy.connect_timeout_s)):
-                    async with self._client.stream(method, url, **kwargs) as response:
+                    request = await self._build(method, url, kwargs)
+                    response = await self._transport.handle_async_request(request)
+                    try:
                         content = await self._read(method, response)
+                    finally:
+                        await response.aclose()  # hands the connection back (or closes it)
             except (httpx.HTTPError, TimeoutError, BodyTruncated, BodyTooLarge, BodyUndecodable) as exc:
                 problem = exc
         if problem is not None:
@@ -258,7 +247,7 @@ class ServiceHTTP:
             status=response.status_code,
             headers=response.headers,
             content=content,
-            url=str(response.request.url),
+            url=str(request.url),
             elapsed_s=time.perf_counter() - started,
         )
         self.stats.calls[(method, reply.status)] += 1
@@ -266,7 +255,7 @@ class ServiceHTTP:
             retry_after = parse_retry_after(reply.headers.get("retry-after"))
             if retry_after is not None and retry_after > policy.max_retry_after_s:
                 raise TransientApiError(
-                    f"{method} {_path(url)}: asked to wait {retry_after:.0f}s, more than the "
+                    f"{method} {path_of(url)}: asked to wait {retry_after:.0f}s, more than the "
                     f"{policy.max_retry_after_s:.0f}s we wait inline",
                     service=policy.service,
                     status=reply.status,
@@ -276,7 +265,7 @@ class ServiceHTTP:
             raise _RetryableFailure(str(reply.status), retry_after, reply)
         if 300 <= reply.status < 400:
             raise RequestRejected(
-                f"{method} {_path(url)}: redirect to {_where(reply.headers.get('location', ''))} not followed",
+                f"{method} {path_of(url)}: redirect to {where_of(reply.headers.get('location', ''))} not followed",
                 service=policy.service,
                 status=reply.status,
                 request_id=reply.request_id,
@@ -289,8 +278,10 @@ class ServiceHTTP:
             # A transport that built its Response from bytes (httpx.MockTransport) has read and decoded it.
             content = response.content
         except httpx.ResponseNotRead:
+            stream = response.stream
+            raw = stream.__aiter__() if isinstance(stream, httpx.AsyncByteStream) else response.aiter_raw()
             return await read_body(
-                response.aiter_raw(),
+                raw,
                 content_encoding=response.headers.get("content-encoding", ""),
                 content_length=response.headers.get("content-length"),
                 cap=cap,
@@ -304,7 +295,7 @@ class ServiceHTTP:
         """Our error for a failed exchange. Only the class name of a transport error is kept: its text can
         quote the URL, and httpx's own exceptions never leave this module."""
         service = self.policy.service
-        reason = _failure_reason(exc)
+        reason = failure_reason(exc)
         if reason is not None:
             self.stats.calls[(method, reason)] += 1
             return _RetryableFailure(reason)
@@ -312,24 +303,9 @@ class ServiceHTTP:
             self.stats.calls[(method, "too-large")] += 1
             side = "after decompression" if exc.decoded else "as sent"
             return ResponseTooLarge(
-                f"{method} {_path(url)}: body over the {self.policy.max_response_bytes}-byte cap ({side})",
+                f"{method} {path_of(url)}: body over the {self.policy.max_response_bytes}-byte cap ({side})",
                 service=service,
             )
         self.stats.calls[(method, "undecodable")] += 1
         detail = str(exc) if isinstance(exc, BodyUndecodable) else type(exc).__name__
-        return RequestRejected(f"{method} {_path(url)}: response could not be read ({detail})", service=service)
-
-
-def _path(url: str) -> str:
-    """Method and path only in messages: query strings can carry identifiers we do not log."""
-    return httpx.URL(url).path if "://" in url else url.split("?", 1)[0]
-
-
-def _where(location: str) -> str:
-    """A redirect target as origin + path: no userinfo, query or fragment reaches a message."""
-    try:
-        target = httpx.URL(location)
-    except httpx.InvalidURL:
-        return "an unreadable location"
-    origin = f"{target.scheme}://{target.host}" if target.host else ""
-    return repr(origin + target.path)
+        return RequestRejected(f"{method} {path_of(url)}: response could not be read ({detail})", service=service)

@@ -6,7 +6,11 @@ bookkeeping cost more CPU than everything else in a cycle (docs/performance.md).
 number of connections over pools of `SHARD_SIZE` keeps each scan small. Each request goes to the
 shard with the fewest requests in flight, so no shard queues while another has idle connections, and
 every shard keeps all of its connections alive: a pool that closes idle sockets between bursts
-reopens them on the next one.
+reopens them on the next one. All shards share the process's one SSL context (building one costs ~40
+ms of CPU, and each httpx transport used to build its own).
+
+Production no longer sends through these pools (http_wire.py is cheaper per request); they stay as
+the httpx-native alternative that `python -m orderbridge.bench.http` compares against.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import math
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+
+from orderbridge.http_wire import shared_ssl_context
 
 SHARD_SIZE = 8
 
@@ -47,7 +53,8 @@ class ShardedTransport(httpx.AsyncBaseTransport):
         size = max(1, math.ceil(connections / count))
         limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         # trust_env=False as in ServiceHTTP: no proxy or CA bundle taken from the environment.
-        self._shards = [httpx.AsyncHTTPTransport(limits=limits, trust_env=False) for _ in range(count)]
+        context = shared_ssl_context()
+        self._shards = [httpx.AsyncHTTPTransport(limits=limits, trust_env=False, verify=context) for _ in range(count)]
         self._in_flight = [0] * count
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

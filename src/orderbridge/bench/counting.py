@@ -10,7 +10,7 @@ from collections import Counter
 
 import httpx
 
-from orderbridge.http_pool import ShardedTransport
+from orderbridge.http_wire import default_transport
 
 _PO = r"/procurement/purchaseorders"
 _RULES = (
@@ -39,8 +39,8 @@ def kind_of(method: str, path: str) -> str:
 class CountingTransport(httpx.AsyncBaseTransport):
     def __init__(self, counts: Counter[str], *, connections: int) -> None:
         self.counts = counts
-        # The same pools production builds (ServiceHTTP without a transport), so the CPU is theirs.
-        self._inner = ShardedTransport(connections)
+        # The transport production builds (ServiceHTTP without a transport), so the CPU is its own.
+        self._inner = default_transport(connections)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.counts[kind_of(request.method, request.url.path)] += 1
