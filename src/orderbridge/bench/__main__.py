@@ -2,6 +2,7 @@
 
 The last line printed is one JSON object (n_orders, wall_s, bound_s, ratio_to_bound, calls,
 min_calls, calls_ratio, cpu_s_per_1000, peak_rss_mb, second_cycle_writes) so scripts can parse it.
+The lines before it include `priming` (route and seconds) and what the peak RSS covers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from .run import BenchOptions, run_bench
+from .run import PRIME_ROUTES, BenchOptions, run_bench
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,6 +24,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tds-concurrency", type=int, default=64)
     parser.add_argument("--latency-scale", type=float, default=1.0, help="multiply both latency profiles")
     parser.add_argument("--no-operator-view", action="store_true", help="leave out facts and alerts")
+    parser.add_argument(
+        "--prime",
+        choices=PRIME_ROUTES,
+        default=BenchOptions.prime,
+        help="where the unmeasured priming cycle runs: its own process over sockets (default), the simulator "
+        "process with in-process transports, or this process over sockets (the old route; counted in peak RSS)",
+    )
+    parser.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        default=None,
+        help="TD SYNNEX's 'now' at seeding (ISO 8601 with offset); the same start gives the same book",
+    )
     args = parser.parse_args(argv)
     opts = BenchOptions(
         orders=args.orders,
@@ -30,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
         tds_per_minute=args.tds_rate,
         tds_concurrency=args.tds_concurrency,
         operator_view=not args.no_operator_view,
+        prime=args.prime,
+        start=args.start,
         tds_latency=(0.200 * args.latency_scale, 1.0 * args.latency_scale),
         cw_latency=(0.080 * args.latency_scale, 0.300 * args.latency_scale),
     )

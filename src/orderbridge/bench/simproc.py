@@ -3,7 +3,8 @@
 It runs apart from the client so `resource.getrusage` in the client measures orderbridge alone. The
 parent sends one JSON command a line and reads one JSON answer a line: move TD SYNNEX's clock, install
 latency profiles, set ConnectWise's rate limit, and snapshot / diff the ConnectWise book, which is how
-the minimum number of writes is measured instead of guessed.
+the minimum number of writes is measured instead of guessed. `prime` runs the unmeasured priming
+cycle here, on the simulator apps in-process (priming.py), when the parent asks for `--prime inprocess`.
 
 ConnectWise runs on the real clock (its rate limit is a sliding minute, which has to pass in real
 time); TD SYNNEX runs on a simulated clock that moves only when told to, so "nothing new" really
@@ -12,6 +13,8 @@ means nothing new however long a cycle takes.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import hashlib
 import json
 import sys
@@ -28,15 +31,21 @@ from orderbridge.simulators.serve import CW_BASE_PATH, TDS_STATUS_PATH, start_se
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 
+from .priming import prime_in_process
 from .seeding import seed_book
 
 INVOICE_PATH = "/webservice/invoice/query"
 # Fields ConnectWise changes on every write whatever was written; they are not "a field that differs".
 VOLATILE = frozenset({"_info", "lastUpdated", "dateUpdated", "updatedBy"})
+# Stamped from ConnectWise's wall clock when a record is created or closed: two books seeded and synced
+# at different moments differ there and nowhere else, so comparing two books leaves them out too.
+WALL_CLOCK = VOLATILE | {"poDate", "dateClosed", "dateCreated"}
+# Note ids follow the order concurrent workers happened to post in; a note is compared by what it says.
+NOTE_IDENTITY = WALL_CLOCK | {"id"}
 
 
-def _digest(record: dict[str, Any]) -> str:
-    stable = {key: value for key, value in record.items() if key not in VOLATILE}
+def _digest(record: dict[str, Any], volatile: frozenset[str] = VOLATILE) -> str:
+    stable = {key: value for key, value in record.items() if key not in volatile}
     return hashlib.blake2b(json.dumps(stable, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
 
 
@@ -59,6 +68,19 @@ class Book:
                 notes[po["id"]] = len(self.cw.note_table.children(po["id"]))
         return headers, lines, notes
 
+    def digest(self) -> dict[str, Any]:
+        """One digest of every PO, line and note (volatile fields left out), to compare two books."""
+        whole = hashlib.blake2b(digest_size=16)
+        with self.cw.lock:
+            for po in self.cw.purchase_orders.scan():
+                whole.update(_digest(po, WALL_CLOCK).encode())
+                for line in self.cw.line_items_of(po["id"]):
+                    whole.update(_digest(line, WALL_CLOCK).encode())
+                for note_id in self.cw.note_table.children(po["id"]):
+                    note = self.cw.note_table.get(note_id)
+                    whole.update(_digest(note, NOTE_IDENTITY).encode() if note is not None else b"-")
+        return {"book": whole.hexdigest(), "writes_logged": len(self.cw.request_log.writes())}
+
     def snapshot(self) -> dict[str, Any]:
         self.headers, self.lines, self.notes = self._read()
         return {"pos": len(self.headers), "lines": len(self.lines)}
@@ -77,7 +99,8 @@ class Book:
 
 def main() -> None:
     orders = int(sys.argv[1])
-    start = datetime.now(UTC).replace(microsecond=0)
+    # A fixed start (second argument) makes two runs see the same TD SYNNEX book, so they compare.
+    start = datetime.fromisoformat(sys.argv[2]) if len(sys.argv) > 2 else datetime.now(UTC).replace(microsecond=0)
     tds_clock = SimClock(start)
     cw = ConnectWiseState(SystemClock())
     seed_defaults(cw)
@@ -85,8 +108,10 @@ def main() -> None:
     began = time.perf_counter()
     lines = seed_book(cw, tds, orders=orders, now=start)
     seeded_s = time.perf_counter() - began
-    cw_server = start_server(create_cw_app(cw))
-    tds_server = start_server(create_tds_app(tds))
+    _settle()
+    cw_app, tds_app = create_cw_app(cw), create_tds_app(tds)
+    cw_server = start_server(cw_app)
+    tds_server = start_server(tds_app)
     book = Book(cw)
     _answer(
         {
@@ -108,14 +133,30 @@ def main() -> None:
             cw.rate_limit.per_minute = command["per_minute"]
             cw.rate_limit.reset()
             _answer({"per_minute": command["per_minute"]})
+        elif name == "prime":
+            primed = prime_in_process(cw_app, tds_app, command["settings"], operator_view=command["operator_view"])
+            result = asyncio.run(primed)
+            _settle()
+            _answer(result)
         elif name == "snapshot":
             _answer(book.snapshot())
+        elif name == "digest":
+            _answer(book.digest())
         elif name == "diff":
             _answer(book.diff())
         elif name == "quit":
             break
     tds_server.stop()
     cw_server.stop()
+
+
+def _settle() -> None:
+    """Take the book out of the cyclic collector's sight: millions of long-lived records that every
+    full collection would walk again (at N=100,000 that is most of the process); and collect young
+    objects less often, as a request makes thousands of short-lived ones. Neither changes behaviour."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _answer(payload: dict[str, Any]) -> None:
