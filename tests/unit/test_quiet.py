@@ -26,10 +26,10 @@ from orderbridge.sync.situation import PlanContext
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def _settings(**statuses: str) -> Settings:
+def _settings(timezone: str = "America/Chicago", **statuses: str) -> Settings:
     return Settings(
         connectwise={"company": "c", "public_key": "pub", "private_key": "privatekey", "client_id": "x"},
-        tdsynnex={"user_id": "u", "password": "password1", "customer_number": "1"},
+        tdsynnex={"user_id": "u", "password": "password1", "customer_number": "1", "timezone": timezone},
         statuses=statuses,
     )
 
@@ -134,3 +134,9 @@ def test_the_signature_moves_with_config_and_connectwise_lists() -> None:
     assert cycle_signature(settings, _ctx(settings, "FedEx Ground", "UPS")) != base
     renamed = _settings(shipped="Shipped by TDS")
     assert cycle_signature(renamed, _ctx(renamed, "FedEx Ground")) != base
+    elsewhere = _settings(timezone="America/Los_Angeles")  # TD SYNNEX's times are read in it
+    assert cycle_signature(elsewhere, _ctx(elsewhere, "FedEx Ground")) != base
+    invoicing = settings.model_copy(
+        update={"tdsynnex": settings.tdsynnex.model_copy(update={"invoice_url": "https://tds.example/inv"})}
+    )
+    assert cycle_signature(invoicing, _ctx(invoicing, "FedEx Ground")) != base

@@ -69,6 +69,8 @@ def cycle_signature(settings: Settings, ctx: PlanContext) -> str:
         RULES_VERSION,
         settings.statuses.model_dump_json(),
         settings.sync.model_dump_json(),
+        settings.tdsynnex.timezone,  # the parser reads TD SYNNEX's local times with it
+        str(settings.tdsynnex.invoice_url or ""),  # turning invoices on must reach settled POs too
         repr(ctx.release_on_fees),
         repr(statuses),
         repr(methods),
