@@ -64,9 +64,12 @@ class PayloadRecorder:
                 self._known.pop((po_id, TDSYNNEX), None)
                 self._known.pop((po_id, CONNECTWISE), None)
 
-    def record(self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime) -> None:
+    def record(
+        self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime, digest: str | None = None
+    ) -> None:
+        """`digest` is `digest_of(body)` when the caller has it already (the observer digests every answer)."""
         row_id, known = self._known.get((po_id, source), (None, None))
-        digest, clean = digest_of(body), body
+        digest, clean = digest or digest_of(body), body
         if digest != known:
             clean = scrub(body)
             if clean is not body:
@@ -79,10 +82,10 @@ class PayloadRecorder:
         self._known.pop((po_id, source), None)
         self._rows.append(Payload(self.tenant, po_id, po_number, source, digest, at, at, clean))
 
-    def observed(self, po: PurchaseOrder, raw: bytes, at: datetime) -> None:
+    def observed(self, po: PurchaseOrder, raw: bytes, at: datetime, raw_digest: str | None = None) -> None:
         """One checked PO: the TD SYNNEX body (when there is one) and the ConnectWise PO as read."""
         if raw:
-            self.record(po.id, po.po_number, TDSYNNEX, raw, at)
+            self.record(po.id, po.po_number, TDSYNNEX, raw, at, raw_digest)
         self.record(po.id, po.po_number, CONNECTWISE, po_json(po), at)
 
     def flush(self) -> None:

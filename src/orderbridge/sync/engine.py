@@ -271,7 +271,7 @@ class Engine:
                 return self._quiet(seen, tracked, cycle, now)
             order = seen.order
             if self.payloads is not None and not cycle.dry_run:
-                self.payloads.observed(seen.po, seen.raw, now)  # kept even when planning then fails
+                self.payloads.observed(seen.po, seen.raw, now, seen.answer_digest)  # kept even when planning fails
             prior = PriorState(
                 stage=tracked.stage if tracked else None,
                 written_status=tracked.written_status if tracked else None,
@@ -338,7 +338,7 @@ class Engine:
         if cycle.dry_run:
             return None
         if self.payloads is not None:
-            self.payloads.observed(seen.po, seen.raw, now)
+            self.payloads.observed(seen.po, seen.raw, now, seen.answer_digest)
         return quiet_record(tracked, next_check_at=self._next_check(tracked, tracked.stage, now, 0), now=now)
 
     def _written_status(self, plan: Plan, tracked: TrackedOrder | None) -> str | None:

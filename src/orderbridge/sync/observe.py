@@ -81,7 +81,7 @@ class Observer:
         if signature is not None and now is not None and tracked is not None and tracked.quiet_key is not None:
             key = quiet_key(answer, signature, known_invoices)
             if is_quiet(po, tracked, key, now):
-                return Quiet(po, raw, key)
+                return Quiet(po, raw, answer, key)
         order = self.tds.parse_status(raw, po_number)
         source = PO_STATUS
         if order.code is StatusCode.NOT_FOUND and self.partner is not None:

@@ -53,6 +53,7 @@ class Quiet:
 
     po: PurchaseOrder
     raw: bytes  # the PO Status body, for the payload store (it moves that answer's `fetched_at`)
+    answer_digest: str  # `store.payloads.digest_of(raw)`
     key: str
 
 
