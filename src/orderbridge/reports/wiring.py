@@ -8,7 +8,6 @@ is an engine with them attached (the screenshots, the web tests, `orderbridge we
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from orderbridge.config import Settings
 from orderbridge.domain import DistributorOrder, Plan, PurchaseOrder, ShipmentMethod
 from orderbridge.errors import redact
 from orderbridge.notify.send import NotifyResult, notify
+from orderbridge.pagewindow import PageWindow
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.facts import FactsRow, load_facts, save_facts
@@ -26,11 +26,6 @@ from orderbridge.sync.engine import Engine
 log = logging.getLogger("orderbridge.alerts")
 
 
-# Pages of previous facts kept. The engine observes a page's POs soon after priming it, but a quiet check
-# (sync/quiet.py) or a PO not due never reaches `observed`, so their rows would stay for the whole cycle:
-# at N=100,000 that was most of the process. Older pages are dropped; a PO still in flight whose row went
-# loads its own (one query) in `observed`, which gives the same row: the store still holds it.
-PAGES_KEPT = 3
 # The only events `notify` reads (notify/messages.py: a stage reached, with its shipments' tracking).
 NOTIFY_EVENT_KINDS = frozenset({"stage_changed", "shipment"})
 
@@ -39,7 +34,7 @@ class OperatorHooks:
     """Buffers one cycle's facts and events; `after_cycle` saves them, evaluates alerts and notifies.
 
     What it holds is bounded by the engine's pages and batches, not by the tenant's size: previous facts
-    of the last `PAGES_KEPT` pages listed (those not observed yet), the rows not yet flushed, and for
+    of the last few pages listed (those not observed yet), the rows not yet flushed, and for
     notifications only the POs that reached a stage in this cycle (their new facts, stage and shipment
     events).
     """
@@ -51,7 +46,9 @@ class OperatorHooks:
         self.shipment_methods: Sequence[ShipmentMethod] = ()
         # Loaded a page at a time by `prime`, dropped when the PO is observed or its page is old.
         self._previous: dict[int, FactsRow] = {}
-        self._pages: deque[list[int]] = deque()
+        # Previous facts of the last few pages only (pagewindow.py). A PO still in flight whose row went
+        # loads its own (one query) in `observed`, which gives the same row: the store still holds it.
+        self._pages = PageWindow()
         # Rows built but not saved yet, by PO: a PO observed twice before a flush builds on its newest row.
         self._pending: dict[int, FactsRow] = {}
         self._rows: list[FactsRow] = []
@@ -70,10 +67,8 @@ class OperatorHooks:
         """Load the previous facts of a page of POs in one query (call beside `load_tracked`)."""
         ids = list(po_ids)
         self._previous.update(load_facts(self.store, self.tenant, ids))
-        self._pages.append(ids)
-        while len(self._pages) > PAGES_KEPT:
-            for po_id in self._pages.popleft():
-                self._previous.pop(po_id, None)
+        for po_id in self._pages.admit(ids):
+            self._previous.pop(po_id, None)
 
     def observed(
         self,

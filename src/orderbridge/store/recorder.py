@@ -13,11 +13,11 @@ rare (TD SYNNEX answers carry no credentials).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from orderbridge.domain import PurchaseOrder
+from orderbridge.pagewindow import PageWindow
 from orderbridge.store.payloads import (
     CONNECTWISE,
     TDSYNNEX,
@@ -31,10 +31,6 @@ from orderbridge.store.payloads import (
     touch_payloads,
 )
 from orderbridge.store.store import Store
-
-# Pages whose digests are kept. The engine checks a page's POs soon after priming it; a PO it skips (not
-# due) leaves its entries behind, so old pages are dropped rather than kept for the whole cycle.
-PAGES_KEPT = 3
 
 
 class PayloadRecorder:
@@ -51,18 +47,16 @@ class PayloadRecorder:
         self._rows: list[Payload] = []
         self._touches: list[tuple[int, datetime]] = []
         self._known: dict[tuple[int, str], tuple[int, str]] = {}  # (po, source) -> (row id, digest)
-        self._pages: deque[list[int]] = deque()
+        self._pages = PageWindow()  # digests of the last few pages only (pagewindow.py)
         self._pruned_at: datetime | None = None
 
     def prime(self, po_ids: Iterable[int]) -> None:
         """Learn the newest stored digests of these POs (the next page the engine checks)."""
         ids = list(po_ids)
         self._known.update(latest_digests(self.store, self.tenant, ids))
-        self._pages.append(ids)
-        while len(self._pages) > PAGES_KEPT:
-            for po_id in self._pages.popleft():
-                self._known.pop((po_id, TDSYNNEX), None)
-                self._known.pop((po_id, CONNECTWISE), None)
+        for po_id in self._pages.admit(ids):
+            self._known.pop((po_id, TDSYNNEX), None)
+            self._known.pop((po_id, CONNECTWISE), None)
 
     def record(
         self, po_id: int, po_number: str | None, source: str, body: bytes, at: datetime, digest: str | None = None
