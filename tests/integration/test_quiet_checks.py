@@ -17,6 +17,7 @@ from orderbridge.domain import Stage
 from orderbridge.provision import run_setup
 from orderbridge.simulators.book import seed_demo_book
 from orderbridge.store import Store
+from orderbridge.store.payloads import CONNECTWISE, TDSYNNEX, latest_payloads, payload_history
 
 VOLATILE = {"_info", "lastUpdated", "dateUpdated"}
 
@@ -51,6 +52,34 @@ async def test_unchanged_pos_are_quiet_and_an_answer_that_moves_is_planned(store
         assert (third.quiet, third.changed) == (1, 1)
         assert w.po("PO-Q1")["trackingNumber"] == "541877002320"
         assert w.po("PO-Q1")["status"]["name"] == "TDS Shipped"
+
+
+async def test_a_quiet_check_moves_the_answers_fetched_at_and_keeps_no_connectwise_copy(store: Store) -> None:
+    """Payloads keep the answers behind decisions: a quiet check decided nothing, so only the TD SYNNEX
+    answer's `fetched_at` moves; the ConnectWise PO is stored when it is planned again."""
+    async with world(store) as w:
+        await _setup(w)
+        w.add(simple_order("PO-Q7", w.clock.now(), ship_after=None, invoice_after=None))
+        await w.engine.run_cycle()
+        po_id = w.po("PO-Q7")["id"]
+        before = payload_history(store, "default", po_id)
+        assert sorted(p.source for p in before) == [CONNECTWISE, TDSYNNEX]
+
+        w.clock.advance(timedelta(minutes=20))
+        assert (await w.engine.run_cycle()).quiet == 1
+        after = payload_history(store, "default", po_id)
+        assert len(after) == len(before)  # no new copy of either
+        answer = latest_payloads(store, "default", [po_id], TDSYNNEX)[po_id]
+        assert answer.fetched_at == w.clock.now() > answer.first_fetched_at
+        kept = latest_payloads(store, "default", [po_id], CONNECTWISE)[po_id]
+        assert kept.fetched_at == kept.first_fetched_at < w.clock.now()
+
+        w.clock.advance(timedelta(minutes=20))
+        await w.tenant.connectwise.patch_purchase_order(  # a person edits the PO
+            po_id, [{"op": "replace", "path": "status", "value": {"name": "Backordered"}}]
+        )
+        assert (await w.engine.run_cycle()).quiet == 0
+        assert len([p for p in payload_history(store, "default", po_id) if p.source == CONNECTWISE]) == 2
 
 
 async def test_a_person_editing_the_po_breaks_the_quiet(store: Store) -> None:

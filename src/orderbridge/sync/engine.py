@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -53,8 +53,6 @@ class CycleHooks(Protocol):
 
     def begin_cycle(self, shipment_methods: Sequence[ShipmentMethod]) -> None: ...
 
-    def prime(self, po_ids: Iterable[int]) -> None: ...
-
     def observed(
         self,
         po: PurchaseOrder,
@@ -66,7 +64,7 @@ class CycleHooks(Protocol):
         events: Sequence[EventRecord] = (),
     ) -> object: ...
 
-    def flush(self) -> None: ...
+    def flush(self) -> object: ...
 
     async def after_cycle(self, now: datetime) -> object: ...
 
@@ -190,8 +188,6 @@ class Engine:
             tracked = self.store.load_tracked(self.tenant, ids)
             keys = self.store.event_keys(self.tenant, ids)
             invoices = load_invoices(self.store, self.tenant, ids)
-            if hooks is not None:
-                hooks.prime(ids)
             if self.payloads is not None and not cycle.dry_run:
                 self.payloads.prime(ids)
             for po in page:
@@ -330,15 +326,16 @@ class Engine:
             return record
 
     def _quiet(self, seen: Quiet, tracked: TrackedOrder | None, cycle: _Cycle, now: datetime) -> SyncRecord | None:
-        """Nothing to plan: the payload store still sees the answer (its `fetched_at` moves), and the
-        tracked row its check time and next check. Facts are not rebuilt: nothing they read changed."""
+        """Nothing to plan: the payload store still sees the answer (its `fetched_at` moves; the
+        ConnectWise PO is kept only when planned), and the tracked row its check time and next check.
+        Facts are not rebuilt: nothing they read changed."""
         assert tracked is not None  # a quiet check needs a key recorded by an earlier one
         cycle.summary.unchanged += 1
         cycle.summary.quiet += 1
         if cycle.dry_run:
             return None
         if self.payloads is not None:
-            self.payloads.observed(seen.po, seen.raw, now, seen.answer_digest)
+            self.payloads.answered(seen.po, seen.raw, now, seen.answer_digest)
         return quiet_record(tracked, next_check_at=self._next_check(tracked, tracked.stage, now, 0), now=now)
 
     def _written_status(self, plan: Plan, tracked: TrackedOrder | None) -> str | None:
