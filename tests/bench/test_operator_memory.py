@@ -64,5 +64,5 @@ async def test_after_a_cycle_the_hooks_hold_nothing_per_po(tmp_path: Path) -> No
         assert isinstance(hooks, OperatorHooks)
         assert summary.seen == ORDERS and summary.transitions  # stages were reached: there was something to keep
         assert count_facts(store, FactsFilter(tenant="default")) == ORDERS
-        held = (hooks._previous, hooks._pending, hooks._rows, hooks._events, hooks._stage_facts)
-        assert [len(part) for part in held] == [0, 0, 0, 0, 0]
+        held = (hooks._observations, hooks._events, hooks._stage_facts)
+        assert [len(part) for part in held] == [0, 0, 0]

@@ -172,7 +172,7 @@ async def _measured_cycle(
         kernel = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys0
         if profiler is not None and profile:
             profiler.disable()
-            profiler.dump_stats(profile)
+            profiler.dump_stats(f"{profile}.{label}")  # one file per measured cycle
         hooks = tenant.engine.hooks
         alerts = hooks.last_alerts if isinstance(hooks, OperatorHooks) else None
     open_now = None if alerts is None else len(alerts.opened) + len(alerts.still_open)

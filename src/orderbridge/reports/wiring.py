@@ -1,14 +1,15 @@
 """How a sync cycle feeds the operator's view: facts per PO, alerts and notifications after the cycle.
 
-`OperatorHooks` is the engine's `CycleHooks`: it buffers one fact row per PO checked, saves them in the
-engine's batch flush, and after the cycle evaluates alerts and sends notifications. `ObservedEngine`
-is an engine with them attached (the screenshots, the web tests, `orderbridge web`'s demo data).
+`OperatorHooks` is the engine's `CycleHooks`: it buffers what each planned check saw, builds and saves
+the fact rows in the engine's batch flush, and after the cycle evaluates alerts and sends notifications.
+`ObservedEngine` is an engine with them attached (the screenshots, the web tests, `orderbridge web`'s demo data).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,6 @@ from orderbridge.config import Settings
 from orderbridge.domain import DistributorOrder, Plan, PurchaseOrder, ShipmentMethod
 from orderbridge.errors import redact
 from orderbridge.notify.send import NotifyResult, notify
-from orderbridge.pagewindow import PageWindow
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.facts import FactsRow, load_facts, save_facts
@@ -31,12 +31,14 @@ NOTIFY_EVENT_KINDS = frozenset({"stage_changed", "shipment"})
 
 
 class OperatorHooks:
-    """Buffers one cycle's facts and events; `after_cycle` saves them, evaluates alerts and notifies.
+    """Buffers one cycle's observations; `flush` turns them into fact rows, `after_cycle` evaluates
+    alerts and notifies.
 
-    What it holds is bounded by the engine's pages and batches, not by the tenant's size: previous facts
-    of the last few pages listed (those not observed yet), the rows not yet flushed, and for
-    notifications only the POs that reached a stage in this cycle (their new facts, stage and shipment
-    events).
+    A fact row builds on the PO's previous one, so building waits for the engine's batch flush: one query
+    then loads the previous rows of the batch's planned POs. Priming every listed PO instead, as the
+    payload recorder does, loaded ten rows for every one used, since quiet checks (sync/quiet.py) build
+    no row. What it holds is bounded by the engine's batches, not by the tenant's size: the observations
+    not flushed yet and, for notifications, the POs that reached a stage in this cycle.
     """
 
     def __init__(self, settings: Settings, store: Store, tenant: str) -> None:
@@ -44,14 +46,7 @@ class OperatorHooks:
         self.store = store
         self.tenant = tenant
         self.shipment_methods: Sequence[ShipmentMethod] = ()
-        # Loaded a page at a time by `prime`, dropped when the PO is observed or its page is old.
-        self._previous: dict[int, FactsRow] = {}
-        # Previous facts of the last few pages only (pagewindow.py). A PO still in flight whose row went
-        # loads its own (one query) in `observed`, which gives the same row: the store still holds it.
-        self._pages = PageWindow()
-        # Rows built but not saved yet, by PO: a PO observed twice before a flush builds on its newest row.
-        self._pending: dict[int, FactsRow] = {}
-        self._rows: list[FactsRow] = []
+        self._observations: list[_Observation] = []
         self._events: list[EventRecord] = []
         self._stage_facts: dict[int, FactsRow] = {}
         self.last_alerts = AlertOutcome()
@@ -59,16 +54,7 @@ class OperatorHooks:
 
     def begin_cycle(self, shipment_methods: Sequence[ShipmentMethod]) -> None:
         self.shipment_methods = tuple(shipment_methods)
-        self._previous.clear()
-        self._pages.clear()
         self._stage_facts.clear()
-
-    def prime(self, po_ids: Iterable[int]) -> None:
-        """Load the previous facts of a page of POs in one query (call beside `load_tracked`)."""
-        ids = list(po_ids)
-        self._previous.update(load_facts(self.store, self.tenant, ids))
-        for po_id in self._pages.admit(ids):
-            self._previous.pop(po_id, None)
 
     def observed(
         self,
@@ -79,46 +65,64 @@ class OperatorHooks:
         *,
         error: str | None = None,
         events: Sequence[EventRecord] = (),
-    ) -> FactsRow:
-        primed = self._previous.pop(po.id, None)
-        previous = self._pending.get(po.id) or primed
-        if previous is None:
-            previous = load_facts(self.store, self.tenant, [po.id]).get(po.id)
-        row = facts_row(
-            self.tenant, po, order, plan, now, previous, shipment_methods=self.shipment_methods, error=error
-        )
-        self._pending[po.id] = row
-        self._rows.append(row)
-        kept = [event for event in events if event.kind in NOTIFY_EVENT_KINDS]
-        if kept:
-            self._events.extend(kept)
-        if any(event.kind == "stage_changed" for event in kept) or po.id in self._stage_facts:
-            self._stage_facts[po.id] = row
-        return row
+    ) -> None:
+        kept = tuple(event for event in events if event.kind in NOTIFY_EVENT_KINDS)
+        self._observations.append(_Observation(po, order, plan, now, error, kept))
+        self._events.extend(kept)
 
-    def flush(self) -> None:
-        """Save the buffered facts (call in the engine's batch flush, after `save_results`)."""
-        rows, self._rows = self._rows, []
+    def flush(self) -> list[FactsRow]:
+        """Build and save the buffered observations' facts (call in the engine's batch flush, after
+        `save_results`); returns the rows saved."""
+        observations, self._observations = self._observations, []
+        if not observations:
+            return []
+        previous = load_facts(self.store, self.tenant, {o.po.id for o in observations})
+        rows: list[FactsRow] = []
+        for o in observations:
+            # In order, so a PO observed twice in one batch builds on its newer row.
+            row = facts_row(
+                self.tenant,
+                o.po,
+                o.order,
+                o.plan,
+                o.now,
+                previous.get(o.po.id),
+                shipment_methods=self.shipment_methods,
+                error=o.error,
+            )
+            previous[o.po.id] = row
+            rows.append(row)
+            if any(event.kind == "stage_changed" for event in o.events) or o.po.id in self._stage_facts:
+                self._stage_facts[o.po.id] = row
         save_facts(self.store, rows)
-        # Saved: a later observation of the same PO finds its row in the store.
-        self._pending.clear()
+        return rows
 
     async def after_cycle(self, now: datetime) -> tuple[AlertOutcome, NotifyResult]:
         """Save what is left, evaluate the alerts, notify. Never raises: the cycle's writes are done,
         and an alert evaluated one cycle late is better than a cycle reported as failed."""
-        events, self._events = self._events, []
-        facts, self._stage_facts = self._stage_facts, {}
-        self._previous.clear()
-        self._pages.clear()
         try:
             self.flush()
             outcome = evaluate_alerts(self.store, self.settings, self.tenant, now)
         except Exception as exc:  # a store hiccup here must not fail a cycle that already wrote
             log.error("alerts not evaluated for tenant %s: %s", self.tenant, redact(f"{type(exc).__name__}: {exc}"))
             outcome = AlertOutcome()
+        events, self._events = self._events, []
+        facts, self._stage_facts = self._stage_facts, {}
         sent = await notify(self.settings, outcome, events, facts=facts, store=self.store, now=now)
         self.last_alerts, self.last_notify = outcome, sent
         return outcome, sent
+
+
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    """What `observed` was told about one check, until the flush builds its fact row."""
+
+    po: PurchaseOrder
+    order: DistributorOrder | None
+    plan: Plan | None
+    now: datetime
+    error: str | None
+    events: tuple[EventRecord, ...]
 
 
 class ObservedEngine(Engine):
