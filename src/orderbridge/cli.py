@@ -22,6 +22,7 @@ from rich.table import Table
 from orderbridge import __version__
 from orderbridge.config import Settings, load_settings
 from orderbridge.errors import ConfigError, OrderbridgeError
+from orderbridge.runtime import tune_for_sync
 from orderbridge.store import ActivityFilter, Store, export_activity
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.tenant import open_tenant
@@ -32,6 +33,7 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    tune_for_sync()
     return asyncio.run(coro)
 
 

@@ -18,6 +18,7 @@ import uvicorn
 
 from orderbridge.clock import SystemClock
 from orderbridge.errors import ConfigError
+from orderbridge.runtime import tune_for_sync
 from orderbridge.store import Store
 from orderbridge.sync.daemon import Daemon
 from orderbridge.tenant import open_tenant
@@ -41,6 +42,7 @@ def run(
     def go() -> None:
         tenants = select_tenants(load_tenants(ctx.ensure_object(dict).get("config_path")), names)
         _configure_logging()
+        tune_for_sync()
         asyncio.run(serve(tenants, metrics_host=metrics_host, metrics_port=metrics_port, max_cycles=cycles))
 
     go()

@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from orderbridge.errors import SetupError
+from orderbridge.runtime import tune_for_sync
 from orderbridge.store import Store
 from orderbridge.worker.app import apply_schema, build_app, schema_installed
 from orderbridge.worker.jobs import WorkerRuntime
@@ -66,6 +67,7 @@ def worker(ctx: click.Context, concurrency: int | None, name: str | None, schema
         # httpx logs every URL at INFO; ours are not secret, but the worker's log is about jobs.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         work = run_worker(config_path, concurrency=concurrency, name=name, schema_only=schema_only, console=console)
+        tune_for_sync()
         asyncio.run(work)
 
     go()
