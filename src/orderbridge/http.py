@@ -21,10 +21,11 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from orderbridge.errors import ApiError, RequestRejected, ResponseTooLarge, TransientApiError
-from orderbridge.http_body import ACCEPT_ENCODING, BodyTooLarge, BodyTruncated, BodyUndecodable, read_body
+from orderbridge.http_body import BodyTooLarge, BodyTruncated, BodyUndecodable, read_body
 from orderbridge.http_policy import CallStats, Reply, ServicePolicy, failure_reason, path_of, where_of
+from orderbridge.http_request import RequestBuilder
 from orderbridge.http_timing import Monotonic, RateLimiter, Sleep, parse_retry_after
-from orderbridge.http_wire import default_transport
+from orderbridge.http_wire import WireRequest, default_transport
 
 __all__ = ["JITTER", "CallStats", "RateLimiter", "Reply", "ServiceHTTP", "ServicePolicy", "parse_retry_after"]
 
@@ -32,8 +33,6 @@ RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Failures where the server did nothing with the request, so even a POST may be sent again.
 NOT_SENT = frozenset({"429", "connect", "connect-timeout", "pool-timeout"})
-
-_PARSED_KEPT = 256  # parsed URLs and header sets kept per client
 
 # Where backoff jitter comes from when no `rng` is passed. One shared source, so a harness that needs a
 # reproducible run (faultreport) can seed it once instead of reaching into every client.
@@ -77,32 +76,13 @@ class ServiceHTTP:
         self._limiter = RateLimiter(policy.requests_per_minute, monotonic=monotonic, sleep=sleep)
         # Production gets the lean keep-alive transport (http_wire.py); tests mount simulators in-process.
         self._transport = transport if transport is not None else default_transport(policy.concurrency)
-        # What httpx.AsyncClient merged into every request, worked out once: the base URL, the default
-        # headers (httpx's own, ours, then the auth header) and the timeouts the transport reads.
-        self._base = str(httpx.URL(base_url)).rstrip("/") if base_url else ""
-        defaults = {
-            "Accept": "*/*",
-            "Accept-Encoding": ACCEPT_ENCODING,
-            "Connection": "keep-alive",
-            "User-Agent": f"python-httpx/{httpx.__version__}",
-            **dict(headers or {}),
-        }
-        self._auth: httpx.Auth | None = None
-        if isinstance(auth, tuple):
-            auth = httpx.BasicAuth(*auth)
-        if isinstance(auth, httpx.BasicAuth):
-            # Basic auth is one fixed header: take it from httpx's own flow once instead of per request.
-            probe = next(auth.sync_auth_flow(httpx.Request("GET", "http://auth.invalid/")))
-            defaults["Authorization"] = probe.headers["Authorization"]
-        else:
-            self._auth = auth
-        self._headers = {name.lower(): (name, value) for name, value in defaults.items()}
-        self._timeout = httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s).as_dict()
-        # Parsing a URL and normalising headers were most of httpx.Request's cost, and a cycle sends the
-        # same few URLs and header sets again and again: parsed ones are kept (bounded; httpx.URL and a
-        # copied httpx.Headers are never changed by a request that uses them).
-        self._urls: dict[str, httpx.URL] = {}
-        self._header_sets: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
+        self._requests = RequestBuilder(
+            base_url=base_url,
+            headers=headers,
+            auth=auth,
+            timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
+            wire=getattr(self._transport, "send_wire", None),
+        )
 
     async def __aenter__(self) -> ServiceHTTP:
         return self
@@ -200,30 +180,6 @@ class ServiceHTTP:
             request_id=reply.request_id if reply else None,
         )
 
-    async def _build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
-        """The request httpx.AsyncClient would have built: base URL, merged headers, timeouts, auth."""
-        if self._base and "://" not in url:
-            url = self._base + "/" + url.lstrip("/")
-        parsed = self._urls.get(url)
-        if parsed is None:
-            parsed = self._urls[url] = httpx.URL(url)
-            if len(self._urls) > _PARSED_KEPT:
-                self._urls.clear()
-        extra: Mapping[str, str] | None = kwargs.get("headers")
-        key = tuple(extra.items()) if extra else ()
-        headers = self._header_sets.get(key)
-        if headers is None:
-            merged = self._headers | {name.lower(): (name, value) for name, value in key}
-            headers = self._header_sets[key] = httpx.Headers(list(merged.values()))
-            if len(self._header_sets) > _PARSED_KEPT:
-                self._header_sets.clear()
-        rest = {name: value for name, value in kwargs.items() if name != "headers"}
-        # httpx.Request copies a Headers it is given, so the kept one is never changed.
-        request = httpx.Request(method, parsed, headers=headers, extensions={"timeout": self._timeout}, **rest)
-        if self._auth is not None:  # an Auth other than Basic: its first step (no challenge round trips)
-            request = await self._auth.async_auth_flow(request).__anext__()
-        return request
-
     async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> Reply:
         policy = self.policy
         async with self._semaphore:
@@ -233,8 +189,12 @@ class ServiceHTTP:
             try:
                 # httpx timeouts are per read; this bounds the whole exchange (a slow drip of bytes too).
                 async with asyncio.timeout(max(policy.timeout_s, policy.connect_timeout_s)):
-                    request = await self._build(method, url, kwargs)
-                    response = await self._transport.handle_async_request(request)
+                    request = await self._requests.build(method, url, kwargs)
+                    if isinstance(request, WireRequest):
+                        assert self._requests.wire is not None  # only built for a transport that sends them
+                        response = await self._requests.wire(request)
+                    else:
+                        response = await self._transport.handle_async_request(request)
                     try:
                         content = await self._read(method, response)
                     finally:

@@ -19,7 +19,7 @@ import trustme
 
 from orderbridge.errors import ResponseTooLarge, TransientApiError
 from orderbridge.http import ServiceHTTP, ServicePolicy
-from orderbridge.http_wire import WireTransport, default_transport
+from orderbridge.http_wire import WireTransport, default_transport, wire_head
 
 
 def answer(body: bytes = b"ok", *, status: str = "200 OK", headers: dict[str, str] | None = None) -> bytes:
@@ -294,3 +294,54 @@ async def test_tls_with_a_private_ca(serve: Callable[..., Any]) -> None:
         with pytest.raises(TransientApiError, match="connect"):
             await http.request("GET", "/")
     assert len(server.requests) == 3
+
+
+# ----------------------------------------------------------------------------- requests sent as bytes
+
+
+class RequestsOnly(httpx.AsyncBaseTransport):
+    """The same transport without `send_wire`: ServiceHTTP must build an httpx.Request for it."""
+
+    def __init__(self) -> None:
+        self.inner = WireTransport(4)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _seen(exchange: Exchange) -> tuple[bytes, frozenset[bytes], bytes]:
+    line, *headers = exchange.head.rstrip(b"\r\n").split(b"\r\n")
+    return line, frozenset(header.lower() for header in headers), exchange.body
+
+
+async def test_a_request_sent_as_bytes_is_the_request_httpx_would_have_sent(serve: Callable[..., Any]) -> None:
+    server = await serve(lambda exchange: answer(b"fine"))
+    calls: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", "/SynnexXML/POStatus", {"content": b"<xml/>", "headers": {"Content-Type": "application/xml"}}),
+        ("GET", "/procurement/purchaseorders/7/lineitems", {}),
+        ("PATCH", "/procurement/purchaseorders/7", {"content": b"", "headers": {"X-Extra": "1"}}),
+        ("GET", "/procurement/purchaseorders", {"params": {"pageSize": 5}}),  # query: httpx.Request both ways
+        ("POST", "https://elsewhere.invalid:8443/x", {"content": b"{}"}),  # what a Host header is made of
+    ]
+    sent: dict[str, list[tuple[bytes, frozenset[bytes], bytes]]] = {}
+    for label, transport in (("bytes", WireTransport(4)), ("httpx", RequestsOnly())):
+        policy = ServicePolicy(service="svc", requests_per_minute=1_000_000, concurrency=4)
+        client = ServiceHTTP(policy, base_url=server.url, auth=("user", "secret"), transport=transport)
+        async with client:
+            for method, path, kwargs in calls[:4]:
+                reply = await client.request(method, path, **kwargs)
+                assert (reply.status, reply.content) == (200, b"fine")
+                assert reply.url == server.url + path.split("?")[0] + ("?pageSize=5" if "params" in kwargs else "")
+        sent[label] = [_seen(exchange) for exchange in server.requests]
+        server.requests.clear()
+    assert sent["bytes"] == sent["httpx"]
+    assert any(header.startswith(b"authorization: basic ") for header in sent["bytes"][0][1])
+    assert b"content-length: 0" in sent["bytes"][2][1] and not any(b"content-length" in h for h in sent["bytes"][1][1])
+
+    # The Host header of a URL with a port other than the scheme's own, as httpx derives it.
+    _origin, head = wire_head("POST", httpx.URL(calls[4][1]), httpx.Headers({"Accept": "*/*"}))
+    assert head == b"POST /x HTTP/1.1\r\nHost: elsewhere.invalid:8443\r\nAccept: */*\r\n"
+    assert _origin == ("https", "elsewhere.invalid", 8443)
