@@ -21,7 +21,9 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Index,
+    Insert,
     Integer,
     LargeBinary,
     String,
@@ -38,7 +40,7 @@ from sqlalchemy import (
 from orderbridge.domain import PurchaseOrder
 from orderbridge.errors import redact
 from orderbridge.store.records import json_default
-from orderbridge.store.store import Store, _chunks, _insert
+from orderbridge.store.store import Store, _chunks, _insert, cached_statement
 from orderbridge.store.tables import RowId, UTCDateTime, metadata
 
 TDSYNNEX = "tdsynnex"
@@ -142,28 +144,31 @@ def save_payloads(store: Store, rows: Sequence[Payload]) -> None:
         for p in unique.values()
     ]
     with store.engine.begin() as connection:
-        stmt = _insert(connection, payloads)
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["tenant", "po_id", "source", "digest"],
-            set_={"fetched_at": func.max(stmt.excluded.fetched_at, payloads.c.fetched_at)}
-            if connection.dialect.name == "sqlite"
-            else {"fetched_at": func.greatest(stmt.excluded.fetched_at, payloads.c.fetched_at)},
-        )
-        connection.execute(upsert, values)
+        connection.execute(cached_statement(connection, "upsert payloads", _upsert), values)
+
+
+def _upsert(connection: Connection) -> Insert:
+    stmt = _insert(connection, payloads)
+    newest = func.max if connection.dialect.name == "sqlite" else func.greatest  # SQLite's max() is n-ary
+    return stmt.on_conflict_do_update(
+        index_elements=["tenant", "po_id", "source", "digest"],
+        set_={"fetched_at": newest(stmt.excluded.fetched_at, payloads.c.fetched_at)},
+    )
 
 
 def touch_payloads(store: Store, touches: Sequence[tuple[int, datetime]]) -> None:
     """Move `fetched_at` of answers already stored, by row id: (id, fetched_at) each, never backwards."""
     if not touches:
         return
-    c = payloads.c
-    stmt = (
-        update(payloads)
-        .where(c.id == bindparam("row"), c.fetched_at < bindparam("at"))
-        .values(fetched_at=bindparam("at"))
-    )
     with store.engine.begin() as connection:
-        connection.execute(stmt, [{"row": row, "at": at} for row, at in touches])
+        connection.execute(_TOUCH, [{"row": row, "at": at} for row, at in touches])
+
+
+_TOUCH = (
+    update(payloads)
+    .where(payloads.c.id == bindparam("row"), payloads.c.fetched_at < bindparam("at"))
+    .values(fetched_at=bindparam("at"))
+)
 
 
 def latest_digests(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int, str]]:

@@ -7,10 +7,10 @@ Each public method is one short transaction, so the engine never holds a lock ac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, Insert, and_, bindparam, case, create_engine, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -78,6 +78,27 @@ def _insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.In
     if connection.dialect.name == "sqlite":
         return sqlite.insert(table)
     raise ValueError(f"unsupported database {connection.dialect.name!r}; use sqlite:// or postgresql+psycopg://")
+
+
+S = TypeVar("S")
+
+# Upserts built once per database kind: the statements are immutable, and constructing one (the
+# `excluded` columns, the conflict clause) cost more CPU than running it from SQLAlchemy's compiled
+# cache, once per table per batch flush.
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def cached_statement(connection: Connection, name: str, build: Callable[[Connection], S]) -> S:
+    """The statement `build` makes for this connection's database, built on first use."""
+    key = (connection.dialect.name, name)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = build(connection)
+    return cast(S, found)
+
+
+def _insert_events(connection: Connection) -> Insert:
+    return _insert(connection, events).on_conflict_do_nothing(index_elements=["tenant", "po_id", "key"])
 
 
 class Store:
@@ -200,11 +221,12 @@ class Store:
         entries = [entry for result in results for entry in result.activity]
         with self.engine.begin() as connection:
             if tracked:
-                connection.execute(self._upsert_tracked(connection), list(tracked.values()))
+                upsert = cached_statement(connection, "upsert tracked", self._upsert_tracked)
+                connection.execute(upsert, list(tracked.values()))
             if checked:
                 connection.execute(_TOUCH_TRACKED, list(checked.values()))
             if event_rows:
-                ignore = _insert(connection, events).on_conflict_do_nothing(index_elements=["tenant", "po_id", "key"])
+                ignore = cached_statement(connection, "insert events", _insert_events)
                 connection.execute(ignore, list(event_rows.values()))
             if entries:
                 connection.execute(activity.insert(), [activity_row(entry) for entry in entries])

@@ -35,7 +35,7 @@ from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.tdsynnex.invoices import InvoiceClient
 from orderbridge.tdsynnex.partner import PartnerClient
 
-STORE_BATCH = 200
+STORE_BATCH = 500  # checks per store transaction; a crash forgets at most these, and the next cycle redoes them
 PAGE_BATCH = 500
 # The schedule says "stop" for a PO closed longer than the grace period; the store keeps a date, so
 # "never" is a date far enough ahead that no daemon reaches it.
