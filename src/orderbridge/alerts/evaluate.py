@@ -13,11 +13,12 @@ from datetime import datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
 
+from orderbridge.alerts.candidates import candidate_facts
 from orderbridge.alerts.rules import Finding, Subject, findings
 from orderbridge.config import Settings
 from orderbridge.store import Store
 from orderbridge.store.alerts import AlertRecord, open_alerts, record_alert_changes
-from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts
+from orderbridge.store.facts import FactsRow
 
 PAGE = 500
 
@@ -73,9 +74,12 @@ def _pages(rows: Iterable[FactsRow], size: int) -> Iterator[list[FactsRow]]:
 def current_findings(
     store: Store, settings: Settings, tenant: str, now: datetime
 ) -> dict[Key, tuple[FactsRow, Finding]]:
+    """What every rule finds now, per (PO, rule). Only rows that could hold a rule leave the database
+    (alerts/candidates.py); the rules still decide, so the answer is the one a full scan would give."""
     today = now.astimezone(ZoneInfo(settings.tdsynnex.timezone)).date()
     found: dict[Key, tuple[FactsRow, Finding]] = {}
-    for page in _pages(iter_facts(store, FactsFilter(tenant=tenant)), PAGE):
+    candidates = candidate_facts(store, tenant, settings.alerts, now, today, page=PAGE)
+    for page in _pages(candidates, PAGE):
         tracked = store.load_tracked(tenant, [row.po_id for row in page])
         for row in page:
             subject = Subject(row, tracked.get(row.po_id), now, today, settings.alerts)
