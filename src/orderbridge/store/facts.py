@@ -12,11 +12,27 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, Select, String, Table, Text, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Date,
+    Index,
+    Insert,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    type_coerce,
+)
 
 from orderbridge.domain import Stage
 from orderbridge.errors import redact
-from orderbridge.store.store import Store, _chunks, _insert
+from orderbridge.store.store import Store, _chunks, _insert, cached_statement
 from orderbridge.store.tables import JSONText, UTCDateTime, metadata
 
 order_facts = Table(
@@ -141,12 +157,14 @@ def save_facts(store: Store, rows: Sequence[FactsRow]) -> None:
     # Last copy wins for a PO listed twice: PostgreSQL refuses to upsert one row twice per statement.
     unique = {(r.tenant, r.po_id): facts_to_row(r) for r in rows}
     with store.engine.begin() as connection:
-        stmt = _insert(connection, order_facts)
-        keep = {"tenant", "po_id", "first_seen_at"}
-        update = {c.name: stmt.excluded[c.name] for c in order_facts.columns if c.name not in keep}
-        connection.execute(
-            stmt.on_conflict_do_update(index_elements=["tenant", "po_id"], set_=update), list(unique.values())
-        )
+        connection.execute(cached_statement(connection, "upsert facts", _upsert), list(unique.values()))
+
+
+def _upsert(connection: Connection) -> Insert:
+    stmt = _insert(connection, order_facts)
+    keep = {"tenant", "po_id", "first_seen_at"}
+    update = {c.name: stmt.excluded[c.name] for c in order_facts.columns if c.name not in keep}
+    return stmt.on_conflict_do_update(index_elements=["tenant", "po_id"], set_=update)
 
 
 def load_facts(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[int, FactsRow]:
@@ -211,11 +229,16 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace('"', "")
 
 
-def iter_facts(store: Store, f: FactsFilter, *, page: int = 1000) -> Iterator[FactsRow]:
-    """Every matching row, in (tenant, po_id) pages, so a tenant with a million orders streams."""
+def iter_facts(
+    store: Store, f: FactsFilter, *, page: int = 1000, where: ColumnElement[bool] | None = None
+) -> Iterator[FactsRow]:
+    """Every matching row, in (tenant, po_id) pages, so a tenant with a million orders streams.
+    `where` narrows further with a clause the filter cannot say (the alert candidates)."""
     after: tuple[str, int] | None = None
     while True:
         query = _select(f).order_by(order_facts.c.tenant, order_facts.c.po_id).limit(page)
+        if where is not None:
+            query = query.where(where)
         if after is not None:
             query = query.where(
                 (order_facts.c.tenant > after[0])
