@@ -25,7 +25,7 @@ from orderbridge.http_body import BodyTooLarge, BodyTruncated, BodyUndecodable, 
 from orderbridge.http_policy import CallStats, Reply, ServicePolicy, failure_reason, path_of, where_of
 from orderbridge.http_request import RequestBuilder
 from orderbridge.http_timing import Monotonic, RateLimiter, Sleep, parse_retry_after
-from orderbridge.http_wire import WireRequest, default_transport
+from orderbridge.http_wire import WireBody, WireRequest, default_transport
 
 __all__ = ["JITTER", "CallStats", "RateLimiter", "Reply", "ServiceHTTP", "ServicePolicy", "parse_retry_after"]
 
@@ -195,10 +195,11 @@ class ServiceHTTP:
                         response = await self._requests.wire(request)
                     else:
                         response = await self._transport.handle_async_request(request)
+                    stream = response.stream
                     try:
                         content = await self._read(method, response)
-                    finally:
-                        await response.aclose()  # hands the connection back (or closes it)
+                    finally:  # hands the connection back (or closes it)
+                        await (stream.aclose() if isinstance(stream, WireBody) else response.aclose())
             except (httpx.HTTPError, TimeoutError, BodyTruncated, BodyTooLarge, BodyUndecodable) as exc:
                 problem = exc
         if problem is not None:
@@ -234,6 +235,16 @@ class ServiceHTTP:
 
     async def _read(self, method: str, response: httpx.Response) -> bytes:
         cap = self.policy.max_response_bytes
+        expect_body = method != "HEAD" and response.status_code not in (204, 304)
+        stream = response.stream
+        if isinstance(stream, WireBody):  # ours: never read before, framing headers at hand
+            return await read_body(
+                stream.__aiter__(),
+                content_encoding=stream.content_encoding,
+                content_length=stream.content_length,
+                cap=cap,
+                expect_body=expect_body,
+            )
         try:
             # A transport that built its Response from bytes (httpx.MockTransport) has read and decoded it.
             content = response.content
@@ -245,7 +256,7 @@ class ServiceHTTP:
                 content_encoding=response.headers.get("content-encoding", ""),
                 content_length=response.headers.get("content-length"),
                 cap=cap,
-                expect_body=method != "HEAD" and response.status_code not in (204, 304),
+                expect_body=expect_body,
             )
         if len(content) > cap:
             raise BodyTooLarge(decoded=True)

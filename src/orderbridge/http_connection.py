@@ -43,6 +43,9 @@ class Connection(asyncio.Protocol):
         self.status = 0
         self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
+        # The two headers ServiceHTTP reads from every answer, joined as httpx.Headers.get joins repeats.
+        self.content_length: str | None = None
+        self.content_encoding = ""
         self.headers_done = self.done = self.keep_alive = self.received = self._paused = False
         self.chunks: list[bytes] = []
         self.buffered = 0
@@ -89,8 +92,15 @@ class Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
-        if name.lower() in (b"content-length", b"transfer-encoding"):
+        lowered = name.lower()
+        if lowered in (b"content-length", b"transfer-encoding"):
             self._framed = True
+        if lowered == b"content-length":
+            text = value.decode("latin-1")
+            self.content_length = text if self.content_length is None else f"{self.content_length}, {text}"
+        elif lowered == b"content-encoding":
+            text = value.decode("latin-1")
+            self.content_encoding = f"{self.content_encoding}, {text}" if self.content_encoding else text
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()

@@ -56,12 +56,16 @@ def default_transport(connections: int) -> httpx.AsyncBaseTransport:
     return WireTransport(connections)
 
 
-class _Body(httpx.AsyncByteStream):
-    """A response body; closing it hands the connection back to the pool (or closes it)."""
+class WireBody(httpx.AsyncByteStream):
+    """A response body; closing it hands the connection back to the pool (or closes it). ServiceHTTP
+    reads its framing headers from here and closes it directly: httpx.Headers lookups and
+    Response.aclose's context manager cost more than the read of a small answer."""
 
     def __init__(self, pool: WireTransport, conn: Connection, read_timeout: float | None, head: bool) -> None:
         self._pool, self._conn, self._read_timeout, self._head = pool, conn, read_timeout, head
         self._released = False
+        self.content_length = conn.content_length
+        self.content_encoding = conn.content_encoding
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._head:
@@ -134,7 +138,7 @@ class WireTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=conn.status,
             headers=conn.headers,
-            stream=_Body(self, conn, timeouts.get("read"), head),
+            stream=WireBody(self, conn, timeouts.get("read"), head),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": conn.reason},
         )
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import trustme
 
-from orderbridge.errors import ResponseTooLarge, TransientApiError
+from orderbridge.errors import RequestRejected, ResponseTooLarge, TransientApiError
 from orderbridge.http import ServiceHTTP, ServicePolicy
 from orderbridge.http_wire import WireTransport, default_transport, wire_head
 
@@ -345,3 +345,17 @@ async def test_a_request_sent_as_bytes_is_the_request_httpx_would_have_sent(serv
     _origin, head = wire_head("POST", httpx.URL(calls[4][1]), httpx.Headers({"Accept": "*/*"}))
     assert head == b"POST /x HTTP/1.1\r\nHost: elsewhere.invalid:8443\r\nAccept: */*\r\n"
     assert _origin == ("https", "elsewhere.invalid", 8443)
+
+
+async def test_repeated_framing_headers_read_as_httpx_joins_them(serve: Callable[..., Any]) -> None:
+    # Two Content-Encoding headers join to "gzip, gzip": a coding we did not ask for, refused both ways.
+    packed = gzip.compress(b"hello")
+    twice = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Encoding: gzip\r\nContent-Encoding: gzip\r\n\r\n%s" % (
+        len(packed),
+        packed,
+    )
+    server = await serve(lambda exchange: twice)
+    for transport in (WireTransport(4), RequestsOnly()):
+        async with service(server, transport) as client:
+            with pytest.raises(RequestRejected, match="content-encoding 'gzip, gzip' was not asked for"):
+                await client.request("GET", "/twice")
