@@ -1,10 +1,11 @@
 """`PageWindow`: which listed pages of POs a per-page cache still holds.
 
-The engine lists POs a page at a time and checks each page soon after listing it. Caches primed per page
-(the payload recorder's digests, the operator hooks' previous facts) drop what a PO used once it is
-checked, but a PO that is never checked this cycle (quiet, not due) would leave its entry for the
-whole cycle: at N=100,000 that was most of the process. Both keep only the last few pages instead, so
-their size is bounded by the page size, not by the tenant's.
+The engine lists POs a page at a time and checks each page soon after listing it. A cache primed per
+page (the payload recorder's digests) drops what a PO used once it is checked, but a PO that is never
+checked this cycle (not due) would leave its entry for the whole cycle: at N=100,000 that was most of
+the process. It keeps only the last few pages instead, so its size is bounded by the page size, not by
+the tenant's. (The operator hooks primed previous facts the same way until they learned to load them
+at the batch flush for the planned POs only.)
 """
 
 from __future__ import annotations
