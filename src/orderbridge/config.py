@@ -309,7 +309,8 @@ class Settings(BaseSettings):
         extra="forbid",
         env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
-        nested_model_default_partial_update=True,
+        # No nested_model_default_partial_update: it merged a section's given dicts into the defaults, so
+        # `stuck_days = { shipped = 3 }` still checked accepted and released (the file lists what is checked).
     )
 
     connectwise: ConnectWiseSettings

@@ -46,6 +46,29 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.tdsynnex.concurrency == 3
 
 
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (None, {"accepted": 10, "released": 5}),  # no [alerts] key: the documented defaults
+        ("{}", {}),  # an empty table checks no stage
+        ("{ shipped = 3 }", {"shipped": 3}),  # a table lists exactly what is checked, not defaults plus it
+        ("{ accepted = 0 }", {"accepted": 0}),
+    ],
+)
+def test_stuck_days_is_what_the_file_lists(tmp_path: Path, table: str | None, expected: dict[str, int]) -> None:
+    # Regression: nested_model_default_partial_update merged the table into the defaults.
+    text = MINIMAL if table is None else MINIMAL + f"\n[alerts]\nstuck_days = {table}\n"
+    assert load_settings(write(tmp_path, text)).alerts.stuck_days == expected
+
+
+def test_environment_adds_to_a_table_from_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERBRIDGE_ALERTS__STUCK_DAYS__SHIPPED", "4")
+    monkeypatch.setenv("ORDERBRIDGE_ALERTS__REPEATED_ERRORS", "5")
+    settings = load_settings(write(tmp_path, MINIMAL + "\n[alerts]\nstuck_days = { accepted = 2 }\n"))
+    assert settings.alerts.stuck_days == {"accepted": 2, "shipped": 4}
+    assert settings.alerts.repeated_errors == 5
+    assert settings.alerts.forget_after_days == 30
+
 def test_secrets_are_masked_in_repr(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, MINIMAL))
     text = repr(settings) + str(settings) + settings.model_dump_json()
