@@ -69,6 +69,7 @@ def test_environment_adds_to_a_table_from_the_file(tmp_path: Path, monkeypatch: 
     assert settings.alerts.repeated_errors == 5
     assert settings.alerts.forget_after_days == 30
 
+
 def test_secrets_are_masked_in_repr(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, MINIMAL))
     text = repr(settings) + str(settings) + settings.model_dump_json()
