@@ -1,17 +1,19 @@
 """Which hosts a configured URL may name: no internal addresses, however they are spelled (§4.5).
 
-`config.check_url` asks `refused_host` about every service URL. The spellings matter because the
-resolver accepts them all: `2130706433`, `0x7f000001`, `0177.0.0.1` and `127.1` are each 127.0.0.1
-to getaddrinfo, `[::ffff:169.254.169.254]` is the metadata service, and `10.0.0.1.nip.io` resolves to
-10.0.0.1. A name that resolves to a private address through ordinary DNS is not caught here (that
-needs the connection-time check of a pinned transport); this is the check that needs no network.
+`check_url` (config validation calls it for every service URL) asks `refused_host` about its host.
+The spellings matter because the resolver accepts them all: `2130706433`, `0x7f000001`,
+`0177.0.0.1` and `127.1` are each 127.0.0.1 to getaddrinfo, `[::ffff:169.254.169.254]` is the
+metadata service, and `10.0.0.1.nip.io` resolves to 10.0.0.1. A name that resolves to a private
+address through ordinary DNS is not caught here (that needs the connection-time check of a pinned
+transport); this is the check that needs no network.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Wildcard DNS services that answer any name with the address written inside it.
@@ -83,3 +85,40 @@ def refused_host(host: str, *, origin: str, allow_loopback: bool, allowed_origin
     if origin.lower().rstrip("/") in {allowed.lower().rstrip("/") for allowed in allowed_origins}:
         return None
     return f"{host} is an internal address; allow it by exact origin in [http] allowed_private_origins"
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(
+    key: str, url: str, *, allow_insecure_loopback: bool, allowed_private_origins: Sequence[str] = ()
+) -> None:
+    """HTTPS only, no userinfo; plain http only to loopback and only when explicitly allowed; no internal
+    address in any spelling unless allowed (loopback by the flag, others by exact origin; see urlguard)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{key}: {url!r} must use https://")
+    if parts.username or parts.password:
+        raise ValueError(f"{key}: credentials in the URL are not allowed; use the key/password settings")
+    host = parts.hostname or ""
+    if not host:
+        raise ValueError(f"{key}: {url!r} is not an absolute URL")
+    origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    problem = refused_host(
+        host, origin=origin, allow_loopback=allow_insecure_loopback, allowed_origins=allowed_private_origins
+    )
+    if problem is not None:
+        raise ValueError(f"{key}: {problem}")
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and allow_insecure_loopback and is_loopback_host(host):
+        return
+    if parts.scheme == "http" and is_loopback_host(host):
+        raise ValueError(f"{key}: http:// to {host} needs [http] allow_insecure_loopback = true (simulators only)")
+    raise ValueError(f"{key}: {url!r} must use https://")
