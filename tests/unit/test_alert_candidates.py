@@ -40,13 +40,11 @@ DAYS_LATE = (-3, -1, 0, 0, 1, 1, 2)
 
 
 def make_settings(zone: str = "America/Los_Angeles", **alerts: Any) -> Settings:
-    base = Settings(
+    return Settings(
         connectwise={"company": "c", "public_key": "p", "private_key": "k", "client_id": "x"},
         tdsynnex={"user_id": "u", "password": "pw", "customer_number": "1", "timezone": zone},
+        alerts=alerts,  # exactly these limits: stuck_days={} checks no stage (tests/unit/test_config.py)
     )
-    # Settings merges a nested dict into the defaults (stuck_days={} would keep accepted/released);
-    # replacing the section keeps exactly the limits asked for.
-    return base.model_copy(update={"alerts": AlertSettings(**alerts)})
 
 
 def today_of(config: Settings, now: datetime) -> date:
