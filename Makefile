@@ -19,8 +19,8 @@ sim: $(STAMP)
 	$(BIN)/orderbridge sim
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -29,16 +29,16 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m orderbridge.bench --orders 10000
+	$(BIN)/python -m tools.bench --orders 10000
 
 bench-large: $(STAMP)
-	$(BIN)/python -m orderbridge.bench --orders 100000
+	$(BIN)/python -m tools.bench --orders 100000
 
 faults: $(STAMP)
-	$(BIN)/python -m orderbridge.faultreport
+	$(BIN)/python -m tools.faults
 
 screenshots: $(STAMP)
-	$(BIN)/python -m orderbridge.web.screenshots docs/
+	$(BIN)/python -m tools.screenshots docs/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

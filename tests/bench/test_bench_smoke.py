@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from orderbridge.bench.__main__ import main
-from orderbridge.bench.counting import kind_of
-from orderbridge.bench.model import Changes, ServiceLimits, bound_s, lognormal_mean, minimum_calls
+from tools.bench.__main__ import main
+from tools.bench.counting import kind_of
+from tools.bench.model import Changes, ServiceLimits, bound_s, lognormal_mean, minimum_calls
 
 KEYS = {
     "n_orders",

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from tools.bench.run import CLIENT_ID, DEMO_CW, DEMO_TDS, UNLIMITED
+from tools.bench.seeding import seed_book
 
-from orderbridge.bench.run import CLIENT_ID, DEMO_CW, DEMO_TDS, UNLIMITED
-from orderbridge.bench.seeding import seed_book
-from orderbridge.clock import SimClock, SystemClock
 from orderbridge.config import Settings
-from orderbridge.provision import run_setup
-from orderbridge.reports.wiring import OperatorHooks
+from orderbridge.core.clock import SimClock, SystemClock
+from orderbridge.runners.operator import OperatorHooks
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
@@ -26,7 +26,7 @@ from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
 from orderbridge.store.facts import FactsFilter, count_facts
-from orderbridge.tenant import Transports, open_tenant
+from orderbridge.sync.tenant import Transports, open_tenant
 
 ORDERS = 60
 

@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
-from orderbridge.bench.marks import StoreMarks
-from orderbridge.bench.run import BenchOptions, run_bench
+from tools.bench.marks import StoreMarks
+from tools.bench.run import BenchOptions, run_bench
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

@@ -22,8 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from world import simple_order, world_settings
 
 from orderbridge.callbacks.receiver import CallbackReceiver
-from orderbridge.clock import SimClock
 from orderbridge.config import Settings
+from orderbridge.config.directory import StaticTenants
+from orderbridge.core.clock import SimClock
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -31,8 +32,7 @@ from orderbridge.simulators.connectwise.state import ConnectWiseState
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
-from orderbridge.tenant import Transports
-from orderbridge.worker.tenants import StaticTenants
+from orderbridge.sync.tenant import Transports
 
 RECEIVER_HOST = "bridge.test"
 PUBLIC_IP = "93.184.216.34"

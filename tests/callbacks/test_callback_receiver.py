@@ -12,11 +12,11 @@ import httpx
 import pytest
 from callback_world import RECEIVER_HOST, Fleet, Site
 
-from orderbridge.callbacks.register import register_callbacks
 from orderbridge.callbacks.verify import signature_for
-from orderbridge.clock import SimClock
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.errors import WriteRejected
+from orderbridge.core.clock import SimClock
+from orderbridge.core.errors import WriteRejected
+from orderbridge.runners.callbacks import register_callbacks
 from orderbridge.store import Store
 from orderbridge.store.inbox import pending_callbacks
 

@@ -27,8 +27,8 @@ from orderbridge.callbacks.verify import (
     signature_for,
     signature_matches,
 )
-from orderbridge.clock import SimClock
 from orderbridge.config import CallbacksSettings
+from orderbridge.core.clock import SimClock
 
 TENANT = Origin("https", "cw.example.com", 443)
 POLICY = KeyUrlPolicy(TENANT, None, allow_insecure_loopback=False)

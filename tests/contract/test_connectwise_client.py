@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from orderbridge.clock import SimClock
 from orderbridge.config import ConnectWiseSettings, HttpSettings
 from orderbridge.connectwise import ConnectWiseClient
-from orderbridge.errors import AuthError, MalformedResponse, RequestRejected, TransientApiError, WriteRejected
+from orderbridge.core.clock import SimClock
+from orderbridge.core.errors import AuthError, MalformedResponse, RequestRejected, TransientApiError, WriteRejected
 from orderbridge.simulators.connectwise import seed
 from orderbridge.simulators.connectwise.app import create_app
 from orderbridge.simulators.connectwise.state import ConnectWiseState

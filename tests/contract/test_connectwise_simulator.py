@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from orderbridge.clock import SimClock
+from orderbridge.core.clock import SimClock
 from orderbridge.simulators.connectwise import ConnectWiseState, create_app, seed_defaults
 
 API = "/v4_6_release/apis/3.0"

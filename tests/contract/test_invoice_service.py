@@ -15,10 +15,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orderbridge.clock import SimClock
 from orderbridge.config import HttpSettings, TDSynnexSettings
-from orderbridge.domain import Package
-from orderbridge.errors import AuthError, ConfigError, DistributorError, MalformedResponse, OrderbridgeError
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import Package
+from orderbridge.core.errors import AuthError, ConfigError, DistributorError, MalformedResponse, OrderbridgeError
 from orderbridge.simulators.tdsynnex.app import create_app
 from orderbridge.simulators.tdsynnex.invoice_service import invoice_number
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript

@@ -15,15 +15,15 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orderbridge.clock import SimClock
 from orderbridge.config import HttpSettings, PartnerSettings
-from orderbridge.domain import Package, Stage, StatusCode
-from orderbridge.errors import AuthError, RequestRejected
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import Package, Stage, StatusCode
+from orderbridge.core.errors import AuthError, RequestRejected
+from orderbridge.rules.stages import derive_stage
 from orderbridge.simulators.tdsynnex.app import create_app
 from orderbridge.simulators.tdsynnex.invoice_service import invoices_for
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.simulators.tdsynnex.state import DEMO_PARTNER, PartnerCredential, TDSynnexState
-from orderbridge.sync.stages import derive_stage
 from orderbridge.tdsynnex.partner import PartnerClient
 
 START = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from orderbridge.clock import SimClock, SystemClock
-from orderbridge.domain import DistributorOrder, Package, StatusCode
-from orderbridge.errors import MalformedResponse
+from orderbridge.core.clock import SimClock, SystemClock
+from orderbridge.core.domain import DistributorOrder, Package, StatusCode
+from orderbridge.core.errors import MalformedResponse
 from orderbridge.simulators.tdsynnex.app import create_app
 from orderbridge.simulators.tdsynnex.faults import FAULT_KINDS, Latency
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript, generate_order

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 from world import no_sleep, world_settings
 
-from orderbridge.clock import SimClock
-from orderbridge.provision import run_setup
+from orderbridge.core.clock import SimClock
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -25,7 +25,7 @@ from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.lifecycle import OrderScript
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
-from orderbridge.tenant import Tenant, Transports, open_tenant
+from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 
 
 @dataclass

@@ -25,10 +25,10 @@ import httpx
 import pytest
 
 from orderbridge.config import load_settings
-from orderbridge.provision import run_setup
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.serve import SimulatorPair, running_simulators
 from orderbridge.store import Store
-from orderbridge.tenant import open_tenant
+from orderbridge.sync.tenant import open_tenant
 
 ORDERS = 30
 PHASE_TWO = timedelta(days=2)  # enough for most of the book to ship and some of it to be invoiced

@@ -10,13 +10,13 @@ from fleet import SimSleep, fleet, make_site
 from starlette.applications import Starlette
 from world import simple_order
 
-from orderbridge.clock import SimClock
-from orderbridge.domain import Stage
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import Stage
+from orderbridge.runners.daemon import Daemon
+from orderbridge.runners.metrics import DaemonMetrics, metrics_app, metrics_routes, store_refresher
 from orderbridge.store import Store, SyncRecord, TrackedOrder
 from orderbridge.store.cursors import load_cursor
 from orderbridge.store.inbox import pending_callbacks, record_callback
-from orderbridge.sync.daemon import Daemon
-from orderbridge.web.metrics import DaemonMetrics, metrics_app, metrics_routes, store_refresher
 
 ACCEPTED_ONLY = {"ship_after": None, "invoice_after": None}
 SHIPPED = {"ship_after": timedelta(hours=-0.5), "invoice_after": None}

@@ -7,12 +7,12 @@ from datetime import timedelta
 from fleet import Site, fleet, make_site
 from world import simple_order
 
-from orderbridge.clock import SimClock
-from orderbridge.domain import PurchaseOrder
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import PurchaseOrder
 from orderbridge.store import Store, SyncRecord, TrackedOrder
 from orderbridge.store.cursors import PARK_HORIZON, DiscoveryCursor, load_cursor, save_cursor
 from orderbridge.sync.discovery import IncrementalDiscovery
-from orderbridge.tenant import Tenant
+from orderbridge.sync.tenant import Tenant
 
 
 def discovery_for(tenant: Tenant, clock: SimClock) -> IncrementalDiscovery:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from world import simple_order, world
 
 from orderbridge.cli import main
-from orderbridge.provision import run_setup
+from orderbridge.runners.setup import run_setup
 from orderbridge.store import ActivityFilter, Store, TrackedOrder
 from orderbridge.store.attention import (
     attention_entry,

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from tools.faults.report import FaultReport, fault_trial, main
+from tools.faults.run import START, comparable, run_settings, seed_orders, sim_sleep, snapshot
 from world import simple_order, world
 
-from orderbridge.clock import SimClock
-from orderbridge.domain import Stage
-from orderbridge.faultreport import FaultReport, fault_trial, main
-from orderbridge.faultrun import START, comparable, run_settings, seed_orders, sim_sleep, snapshot
-from orderbridge.provision import run_setup
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import Stage
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
@@ -32,7 +32,7 @@ from orderbridge.simulators.fault_spec import apply_fault_spec
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
-from orderbridge.tenant import Transports, open_tenant
+from orderbridge.sync.tenant import Transports, open_tenant
 
 
 @pytest.fixture(scope="module")

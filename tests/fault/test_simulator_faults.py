@@ -13,10 +13,10 @@ import pytest
 from pydantic import SecretStr
 from world import simple_order
 
-from orderbridge.clock import SimClock
 from orderbridge.config import ConnectWiseSettings, HttpSettings, TDSynnexSettings
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.errors import MalformedResponse, RequestRejected, TransientApiError
+from orderbridge.core.clock import SimClock
+from orderbridge.core.errors import MalformedResponse, RequestRejected, TransientApiError
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.state import ConnectWiseState
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app

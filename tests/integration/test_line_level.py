@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from world import CUSTOMER, simple_order, world
 
-from orderbridge.domain import Package
-from orderbridge.provision import run_setup
+from orderbridge.core.domain import Package
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.store import ActivityFilter, Store
 from orderbridge.store.invoices import load_invoices

@@ -13,8 +13,8 @@ from typing import Any
 
 from world import World, simple_order, world
 
-from orderbridge.domain import Stage
-from orderbridge.provision import run_setup
+from orderbridge.core.domain import Stage
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import seed_demo_book
 from orderbridge.store import Store
 from orderbridge.store.payloads import CONNECTWISE, TDSYNNEX, latest_payloads, payload_history

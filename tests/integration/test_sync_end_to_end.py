@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from world import simple_order, world
 
-from orderbridge.provision import run_setup
+from orderbridge.runners.setup import run_setup
 from orderbridge.store import ActivityFilter, Store
 
 
@@ -178,7 +178,7 @@ async def test_invoices_in_any_order_make_no_write_on_the_next_cycle(store: Stor
 
 
 async def test_a_failed_po_list_page_keeps_what_was_listed_and_marks_the_cycle_incomplete(store: Store) -> None:
-    from orderbridge.errors import TransientApiError
+    from orderbridge.core.errors import TransientApiError
 
     async with world(store) as w:
         await setup_statuses(w)

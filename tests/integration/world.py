@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from orderbridge.clock import SimClock
 from orderbridge.config import Settings
-from orderbridge.domain import Package
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import Package
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -26,7 +26,7 @@ from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
-from orderbridge.tenant import Tenant, Transports, open_tenant
+from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 
 CUSTOMER = "100001"
 

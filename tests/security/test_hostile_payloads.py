@@ -16,10 +16,10 @@ from loopback_server import LoopbackServer
 from pydantic import SecretStr
 
 from orderbridge.config import HttpSettings, TDSynnexSettings
-from orderbridge.errors import MalformedResponse, ResponseTooLarge
+from orderbridge.core.errors import MalformedResponse, ResponseTooLarge
+from orderbridge.core.xmlguard import MINIMUM_EXPAT, expat_is_current, expat_version, expat_warning
 from orderbridge.tdsynnex import TDSynnexClient
 from orderbridge.tdsynnex.xml import parse_status_response
-from orderbridge.xmlguard import MINIMUM_EXPAT, expat_is_current, expat_version, expat_warning
 
 CAP = 1 << 20
 

@@ -27,10 +27,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderbridge.clock import SimClock
 from orderbridge.config import Settings
-from orderbridge.errors import redact
-from orderbridge.provision import run_setup
+from orderbridge.core.clock import SimClock
+from orderbridge.core.errors import redact
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -39,7 +39,7 @@ from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.lifecycle import generate_order
 from orderbridge.simulators.tdsynnex.state import Account, TDSynnexState
 from orderbridge.store import ActivityFilter, Store, export_activity
-from orderbridge.tenant import Transports, open_tenant
+from orderbridge.sync.tenant import Transports, open_tenant
 
 CW_KEY = "cwCANARYpriv7f3a9"
 TDS_PASSWORD = "tds<CANARY>&pw'5e1"

@@ -13,7 +13,7 @@ from loopback_server import LoopbackServer
 
 from orderbridge.config import Settings, check_url
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.errors import RequestRejected
+from orderbridge.core.errors import RequestRejected
 from orderbridge.http import ServiceHTTP, ServicePolicy
 
 CW_PATH = "/v4_6_release/apis/3.0"

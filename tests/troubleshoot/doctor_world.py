@@ -10,7 +10,7 @@ from world import World
 from orderbridge.config import Settings
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
-from orderbridge.tenant import Transports
+from orderbridge.sync.tenant import Transports
 from orderbridge.troubleshoot.doctor import explain_po
 
 

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from world import World, no_sleep, simple_order, world
 
-from orderbridge.backfill import quiet_settings, run_backfill
-from orderbridge.provision import run_setup
+from orderbridge.runners.backfill import quiet_settings, run_backfill
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.store import Store
 from orderbridge.store.facts import FactsFilter, count_facts
-from orderbridge.tenant import Transports, open_tenant
+from orderbridge.sync.tenant import Transports, open_tenant
 
 OLD = 200
 

@@ -14,11 +14,11 @@ from doctor_world import diagnose, problems, transports
 from world import simple_order, world
 
 from orderbridge.config import Settings
-from orderbridge.domain import CustomField, PurchaseOrder
-from orderbridge.provision import run_setup
+from orderbridge.core.domain import CustomField, PurchaseOrder
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.store import Store
-from orderbridge.tenant import open_tenant
+from orderbridge.sync.tenant import open_tenant
 from orderbridge.troubleshoot.po import Evidence, explain
 
 

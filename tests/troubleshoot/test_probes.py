@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from orderbridge.config import Settings
-from orderbridge.errors import AuthError
+from orderbridge.core.errors import AuthError
 from orderbridge.simulators.serve import SimulatorPair, running_simulators
 from orderbridge.store import Store
 from orderbridge.troubleshoot.doctor import check_tenant
@@ -73,7 +73,7 @@ def failing(findings: list[Finding]) -> dict[str, Finding]:
 
 async def test_a_healthy_tenant_passes_after_setup(sims: SimulatorPair, tmp_path: Path) -> None:
     from orderbridge.connectwise.client import ConnectWiseClient
-    from orderbridge.provision import run_setup
+    from orderbridge.runners.setup import run_setup
 
     config = settings(sims, tmp_path)
     before = failing(await check(config))

@@ -8,13 +8,13 @@ import httpx
 from world import World, no_sleep, simple_order, world
 
 from orderbridge.config import Settings
-from orderbridge.provision import run_setup
-from orderbridge.replay import run_replay
+from orderbridge.runners.replay import run_replay
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.store import Store
 from orderbridge.store.payloads import TDSYNNEX, latest_payloads
-from orderbridge.tenant import Transports, open_tenant
+from orderbridge.sync.tenant import Transports, open_tenant
 
 RENAMED = {
     "accepted": "Distributor Accepted",

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderbridge.config import StatusNames, SyncSettings
-from orderbridge.domain import (
+from orderbridge.core.domain import (
     CustomField,
     DistributorLine,
     DistributorOrder,
@@ -29,7 +29,7 @@ from orderbridge.domain import (
     Stage,
     StatusCode,
 )
-from orderbridge.sync.plan import PlanContext, PriorState
+from orderbridge.rules.plan import PlanContext, PriorState
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 ACCEPTED_PRIOR = PriorState(Stage.ACCEPTED, "TDS Accepted", event_keys=frozenset({"stage:ACCEPTED"}))

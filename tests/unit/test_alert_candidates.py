@@ -24,7 +24,7 @@ from orderbridge.alerts.rules import (
     findings,
 )
 from orderbridge.config import ALERT_STAGES, AlertSettings, Settings
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store import Store, SyncRecord, TrackedOrder
 from orderbridge.store.alerts import open_alerts
 from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts, order_facts, save_facts

@@ -19,7 +19,7 @@ from orderbridge.alerts.rules import (
     findings,
 )
 from orderbridge.config import AlertSettings, Settings
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store import Store, SyncRecord, TrackedOrder
 from orderbridge.store.alerts import list_alerts, open_alerts, record_alert_changes
 from orderbridge.store.facts import FactsRow, save_facts

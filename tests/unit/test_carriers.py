@@ -6,8 +6,8 @@ import pytest
 import tracking_numbers  # noqa: F401  (the package the lead adds to pyproject; these tests need it)
 from plan_builders import METHODS
 
-from orderbridge.domain import ShipmentMethod
-from orderbridge.sync.carriers import (
+from orderbridge.core.domain import ShipmentMethod
+from orderbridge.rules.carriers import (
     NUMBER_RULES_AVAILABLE,
     claimed_carrier,
     match_shipment_method,

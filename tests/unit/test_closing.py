@@ -7,10 +7,10 @@ from typing import Any
 
 from plan_builders import ctx, cw_lines, item, order, po
 
-from orderbridge.domain import DistributorOrder, Stage
-from orderbridge.sync.closing import close_verdict, fully_shipped
-from orderbridge.sync.plan import PriorState, plan_purchase_order
-from orderbridge.sync.stages import derive_stage
+from orderbridge.core.domain import DistributorOrder, Stage
+from orderbridge.rules.closing import close_verdict, fully_shipped
+from orderbridge.rules.plan import PriorState, plan_purchase_order
+from orderbridge.rules.stages import derive_stage
 
 SHIPPED_AT = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 FEDEX = "123456789012"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from orderbridge.config import check_url, load_settings
-from orderbridge.errors import ConfigError
+from orderbridge.core.errors import ConfigError
 
 MINIMAL = """
 [connectwise]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from orderbridge import domain
+from orderbridge.core import domain
 from orderbridge.connectwise.models import (
     CustomFieldValueModel,
     ErrorBody,

@@ -15,7 +15,7 @@ import pytest
 
 from orderbridge.config import ConnectWiseSettings, HttpSettings
 from orderbridge.connectwise import ConnectWiseClient
-from orderbridge.errors import MalformedResponse
+from orderbridge.core.errors import MalformedResponse
 
 BASE = "https://cw.example.test/v4_6_release/apis/3.0"
 SETTINGS = ConnectWiseSettings(

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderbridge.connectwise.patch import changes_to_ops, custom_fields_op, is_idempotent
-from orderbridge.domain import CustomField, FieldChange
-from orderbridge.errors import SetupError
+from orderbridge.core.domain import CustomField, FieldChange
+from orderbridge.core.errors import SetupError
 
 
 def change(field: str, new: Any, line_id: int | None = None) -> FieldChange:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderbridge.clock import SimClock
+from orderbridge.core.clock import SimClock
 from orderbridge.simulators.connectwise.state import ConnectWiseState
 from orderbridge.simulators.fault_spec import (
     KINDS,

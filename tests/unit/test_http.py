@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from orderbridge.errors import RequestRejected, ResponseTooLarge, TransientApiError
+from orderbridge.core.errors import RequestRejected, ResponseTooLarge, TransientApiError
 from orderbridge.http import RateLimiter, ServiceHTTP, ServicePolicy, parse_retry_after
 
 URL = "https://api.example.test/things"

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import trustme
 
-from orderbridge.errors import RequestRejected, ResponseTooLarge, TransientApiError
+from orderbridge.core.errors import RequestRejected, ResponseTooLarge, TransientApiError
 from orderbridge.http import ServiceHTTP, ServicePolicy
-from orderbridge.http_wire import WireTransport, default_transport, wire_head
+from orderbridge.http.wire import WireTransport, default_transport, wire_head
 
 
 def answer(body: bytes = b"ok", *, status: str = "200 OK", headers: dict[str, str] | None = None) -> bytes:

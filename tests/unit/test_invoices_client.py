@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from orderbridge.config import HttpSettings, TDSynnexSettings
-from orderbridge.errors import AuthError, InvalidPurchaseOrder, RequestRejected, TransientApiError
+from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, RequestRejected, TransientApiError
 from orderbridge.tdsynnex.invoice_xml import parse_invoice_request
 from orderbridge.tdsynnex.invoices import InvoiceClient
 

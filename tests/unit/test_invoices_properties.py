@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderbridge.errors import OrderbridgeError
+from orderbridge.core.errors import OrderbridgeError
 from orderbridge.tdsynnex.invoice_xml import parse_invoice_request, parse_invoice_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orderbridge.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
 from orderbridge.tdsynnex.invoice_xml import build_invoice_request, parse_invoice_request, parse_invoice_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"

@@ -8,9 +8,9 @@ from typing import Any
 
 from plan_builders import ACCEPTED_PRIOR, ctx, cw_line, cw_lines, item, order, po
 
-from orderbridge.domain import DistributorLine, FieldChange, Package, Plan, PurchaseOrder, Reference
-from orderbridge.sync.lines import match_lines
-from orderbridge.sync.plan import PriorState, plan_purchase_order
+from orderbridge.core.domain import DistributorLine, FieldChange, Package, Plan, PurchaseOrder, Reference
+from orderbridge.rules.lines import match_lines
+from orderbridge.rules.plan import PriorState, plan_purchase_order
 
 MAR4 = datetime(2025, 3, 4, 10, 30)
 MAR9 = datetime(2025, 3, 9, 8, 0)

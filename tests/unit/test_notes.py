@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderbridge.domain import Invoice
-from orderbridge.sync.notes import (
+from orderbridge.core.domain import Invoice
+from orderbridge.rules.notes import (
     NOTE_LIMIT,
     ShipmentFacts,
     TrackedPackage,

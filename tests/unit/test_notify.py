@@ -18,7 +18,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from orderbridge.alerts.evaluate import AlertOutcome
 from orderbridge.config import Settings
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.notify import build_messages, notify
 from orderbridge.store import EventRecord
 from orderbridge.store.alerts import AlertRecord

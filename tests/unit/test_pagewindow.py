@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orderbridge.pagewindow import PageWindow
+from orderbridge.store.pagewindow import PageWindow
 
 
 def test_the_oldest_page_falls_out_once_the_window_is_full() -> None:

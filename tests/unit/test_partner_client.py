@@ -14,10 +14,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orderbridge.clock import SimClock
 from orderbridge.config import HttpSettings, PartnerSettings
-from orderbridge.domain import StatusCode
-from orderbridge.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected
+from orderbridge.core.clock import SimClock
+from orderbridge.core.domain import StatusCode
+from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected
 from orderbridge.tdsynnex.partner import PartnerClient
 
 SECRET = "canary-Partner-S3cret-0f9a"

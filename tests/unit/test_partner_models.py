@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orderbridge.domain import Stage, StatusCode
-from orderbridge.errors import MalformedResponse
-from orderbridge.sync.stages import derive_stage
+from orderbridge.core.domain import Stage, StatusCode
+from orderbridge.core.errors import MalformedResponse
+from orderbridge.rules.stages import derive_stage
 from orderbridge.tdsynnex.partner_models import error_message, normalise_order, status_word
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"

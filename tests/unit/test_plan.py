@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from plan_builders import STATUSES, apply, ctx, item, order, po, remember
 
-from orderbridge.domain import DistributorOrder, Plan, PurchaseOrder, Reference, Stage
-from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.core.domain import DistributorOrder, Plan, PurchaseOrder, Reference, Stage
+from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
 
 MAR4 = datetime(2025, 3, 4, 10, 30)  # naive: the codec would attach Pacific time; naive is taken as UTC
 MAR9 = datetime(2025, 3, 9, 8, 0)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from plan_builders import METHODS, STATUSES, apply, ctx, cw_line, invoice, item, order, remember
 
-from orderbridge.domain import (
+from orderbridge.core.domain import (
     CustomField,
     DistributorLine,
     DistributorOrder,
@@ -22,9 +22,9 @@ from orderbridge.domain import (
     Stage,
     StatusCode,
 )
-from orderbridge.sync.notes import find_marker
-from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
-from orderbridge.sync.stages import derive_stage
+from orderbridge.rules.notes import find_marker
+from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.rules.stages import derive_stage
 
 TIMES = [datetime(2025, 3, day, hour) for day in (2, 4, 9) for hour in (8, 17)]
 TRACKING = ["123456789012", "812085413736309", "1Z999AA10123456784", "H320463803", "L" * 60, "T" * 50]

@@ -15,9 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from plan_builders import apply, ctx, remember
 
-from orderbridge.domain import CustomField, DistributorOrder, Plan, PurchaseOrder, PurchaseOrderLine, Reference, Stage
-from orderbridge.sync.notes import find_marker
-from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.core.domain import (
+    CustomField,
+    DistributorOrder,
+    Plan,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Reference,
+    Stage,
+)
+from orderbridge.rules.notes import find_marker
+from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
 from orderbridge.tdsynnex.xml import parse_status_response
 
 PAYLOADS = Path(__file__).parents[1] / "payloads" / "tdsynnex"

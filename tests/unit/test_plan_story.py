@@ -13,7 +13,7 @@ from typing import Any
 
 from plan_builders import apply, ctx, cw_lines, invoice, item, order, remember
 
-from orderbridge.domain import (
+from orderbridge.core.domain import (
     CustomField,
     DistributorLine,
     DistributorOrder,
@@ -25,8 +25,8 @@ from orderbridge.domain import (
     Reference,
     Stage,
 )
-from orderbridge.sync.notes import find_marker
-from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.rules.notes import find_marker
+from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
 
 DAY0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 A, B, C = "123456789001", "123456789023", "123456789034"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderbridge.config import Settings
-from orderbridge.domain import (
+from orderbridge.core.domain import (
     DistributorLine,
     DistributorOrder,
     Invoice,
@@ -20,8 +20,8 @@ from orderbridge.domain import (
     Stage,
     StatusCode,
 )
+from orderbridge.rules.situation import PlanContext
 from orderbridge.sync.quiet import Settled, cycle_signature, quiet_key, settled
-from orderbridge.sync.situation import PlanContext
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from orderbridge.cli import main
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store import Store
 from orderbridge.store.facts import FactsRow, save_facts
 

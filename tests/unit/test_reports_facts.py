@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orderbridge.domain import (
+from orderbridge.core.domain import (
     DistributorLine,
     DistributorOrder,
     Package,

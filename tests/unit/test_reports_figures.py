@@ -11,7 +11,7 @@ import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.reports.figures import NONE_YET
 from orderbridge.reports.load import load_report
 from orderbridge.reports.render import report_dict, write_report

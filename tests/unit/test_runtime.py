@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from orderbridge.runtime import tune_for_sync
+from orderbridge.core.runtime import tune_for_sync
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderbridge.config import ScheduleSettings
-from orderbridge.domain import Stage
-from orderbridge.sync.schedule import interval_for, next_check
+from orderbridge.core.domain import Stage
+from orderbridge.rules.schedule import interval_for, next_check
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 NO_JITTER = ScheduleSettings(jitter=0)

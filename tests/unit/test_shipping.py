@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from plan_builders import item, order
 
-from orderbridge.sync.shipping import (
+from orderbridge.rules.shipping import (
     cw_datetime,
     latest_ship_datetime,
     latest_tracking_number,

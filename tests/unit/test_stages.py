@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Package, Stage, StatusCode
-from orderbridge.sync.stages import derive_stage
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, Stage, StatusCode
+from orderbridge.rules.stages import derive_stage
 
 SHIP_TIME = datetime(2025, 3, 4, 10, 30)
 

@@ -13,8 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.exc import StatementError
 
-from orderbridge.domain import Stage
-from orderbridge.errors import register_secret
+from orderbridge.core.domain import Stage
+from orderbridge.core.errors import register_secret
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store, SyncRecord, TrackedOrder
 from orderbridge.store.schema import head_revision
 from orderbridge.store.tables import metadata

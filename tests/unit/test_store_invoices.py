@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from orderbridge.domain import Invoice
+from orderbridge.core.domain import Invoice
 from orderbridge.store import Store
 from orderbridge.store.invoices import load_invoices, save_invoices
 

@@ -12,8 +12,8 @@ import pytest
 from pydantic import SecretStr
 
 from orderbridge.config import HttpSettings, TDSynnexSettings
-from orderbridge.domain import StatusCode
-from orderbridge.errors import (
+from orderbridge.core.domain import StatusCode
+from orderbridge.core.errors import (
     AuthError,
     ConfigError,
     DistributorError,

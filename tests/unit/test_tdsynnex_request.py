@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orderbridge.errors import MalformedResponse
+from orderbridge.core.errors import MalformedResponse
 from orderbridge.tdsynnex.xml import build_status_request, parse_status_request, safe_fromstring
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orderbridge.domain import DistributorOrder, StatusCode
-from orderbridge.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.domain import DistributorOrder, StatusCode
+from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
 from orderbridge.tdsynnex.xml import parse_status_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orderbridge.errors import MalformedResponse
+from orderbridge.core.errors import MalformedResponse
 from orderbridge.tdsynnex.xml import parse_status_request, parse_status_response, safe_fromstring
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "orderbridge"

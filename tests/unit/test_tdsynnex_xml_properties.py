@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Package, StatusCode
-from orderbridge.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
+from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
 from orderbridge.tdsynnex.xml import build_status_request, parse_status_request, parse_status_response
 
 PAYLOADS = sorted((Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex").glob("*.xml"))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orderbridge.errors import ConfigError
-from orderbridge.tenants import load_tenants
+from orderbridge.config.tenants import load_tenants
+from orderbridge.core.errors import ConfigError
 
 SINGLE = """
 [connectwise]

@@ -1,7 +1,7 @@
 """Fixtures for the dashboard tests: a store full of real engine history, and the app over it.
 
 The history is made once per module by running the real engine over the simulated demo book
-(`orderbridge.web.demo_data`); the world of the end-to-end tests is reused from tests/integration.
+(`tools.screenshots.demo_data`); the world of the end-to-end tests is reused from tests/integration.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from tools.screenshots.demo_data import build_demo_history
 from web_fixtures import Demo, Webhook
 
 from orderbridge.store import Store
-from orderbridge.web.demo_data import build_demo_history
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 from web_fixtures import Webhook
 from world import simple_order, world
 
-from orderbridge.provision import run_setup
-from orderbridge.reports.wiring import ObservedEngine
+from orderbridge.runners.operator import ObservedEngine
+from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.store import Store
 from orderbridge.store.alerts import list_alerts

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tools.screenshots.shoot import CHROMIUM_ARGS, chromium_path
 from web_fixtures import Demo
 
 from orderbridge.simulators.serve import RunningServer, start_server
-from orderbridge.web.screenshots import CHROMIUM_ARGS, chromium_path
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install)")
 CHROMIUM = chromium_path()

@@ -10,7 +10,7 @@ from datetime import timedelta
 from starlette.testclient import TestClient
 from web_fixtures import Demo
 
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.reports.load import load_report
 from orderbridge.reports.render import report_dict
 from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts, save_facts

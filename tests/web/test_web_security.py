@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from web_fixtures import Demo
 
 from orderbridge.cli import main
-from orderbridge.commands.web import check_binding
+from orderbridge.cli.web import check_binding
 from orderbridge.store.alerts import get_alert, list_alerts
 
 TOKEN = "s3cret-dashboard-token-0123456789"

@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from tools.screenshots.demo_data import DemoHistory
 
 from orderbridge.store import Store
 from orderbridge.web.app import create_app
-from orderbridge.web.demo_data import DemoHistory
 
 
 @dataclass

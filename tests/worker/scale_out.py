@@ -20,13 +20,13 @@ from procrastinate import App
 from sqlalchemy import select
 from world import no_sleep, world_settings
 
-from orderbridge.clock import SimClock
-from orderbridge.provision import run_setup
+from orderbridge.core.clock import SimClock
+from orderbridge.runners.setup import run_setup
+from orderbridge.runners.worker.app import SYNC_TASK, apply_schema, build_app
+from orderbridge.runners.worker.jobs import WorkerRuntime
 from orderbridge.store import Store
 from orderbridge.store.tables import cycles
-from orderbridge.tenant import open_tenant
-from orderbridge.worker.app import SYNC_TASK, apply_schema, build_app
-from orderbridge.worker.jobs import WorkerRuntime
+from orderbridge.sync.tenant import open_tenant
 
 IDLE_TIMEOUT_S = 60.0  # a guard against a hung test, not a performance assertion
 

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from world import world_settings
 
 from orderbridge.config import WorkerSettings
-from orderbridge.errors import ConfigError
-from orderbridge.worker.app import cron_for, libpq_url
-from orderbridge.worker.tenants import StaticTenants, worker_tenants
+from orderbridge.config.directory import StaticTenants, worker_tenants
+from orderbridge.core.errors import ConfigError
+from orderbridge.runners.worker.app import cron_for, libpq_url
 
 SHARED = """
 [connectwise]

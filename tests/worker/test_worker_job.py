@@ -13,15 +13,15 @@ import pytest
 from callback_world import RECEIVER_HOST, Fleet
 from world import no_sleep, world_settings
 
-from orderbridge.callbacks.register import register_callbacks
-from orderbridge.clock import SimClock
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.provision import run_setup
+from orderbridge.core.clock import SimClock
+from orderbridge.runners.callbacks import register_callbacks
+from orderbridge.runners.setup import run_setup
+from orderbridge.runners.worker.due import due_tenants
+from orderbridge.runners.worker.jobs import WorkerRuntime, sync_tenant_once
 from orderbridge.store import Store
 from orderbridge.store.inbox import pending_callbacks
-from orderbridge.tenant import Transports, open_tenant
-from orderbridge.worker.due import due_tenants
-from orderbridge.worker.jobs import WorkerRuntime, sync_tenant_once
+from orderbridge.sync.tenant import Transports, open_tenant
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from scale_out import JobWatch, run_until_idle, scale_out
 
+from orderbridge.runners.worker.app import SYNC_TASK, defer_tenant, queue_due_tenants, retry_stalled_jobs
 from orderbridge.store import ActivityFilter
-from orderbridge.worker.app import SYNC_TASK, defer_tenant, queue_due_tenants, retry_stalled_jobs
 
 pytestmark = pytest.mark.postgres
 GATE_TIMEOUT_S = 30.0  # a guard against a hung test, not a performance assertion

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from orderbridge.config import AlertSettings
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store import Store
 from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts, order_facts
 from orderbridge.store.tables import tracked_orders

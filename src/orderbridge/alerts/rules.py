@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from orderbridge.config import AlertSettings
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store.facts import FactsRow
 from orderbridge.store.records import TrackedOrder
 

@@ -24,11 +24,11 @@ from starlette.routing import BaseRoute, Route
 
 from orderbridge.callbacks.keys import Resolve, SigningKeys, system_resolve
 from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy, read_key_url, signature_matches
-from orderbridge.clock import Clock, SystemClock
 from orderbridge.config import CallbacksSettings
+from orderbridge.config.directory import TenantDirectory
+from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.store import Store
 from orderbridge.store.inbox import record_callback
-from orderbridge.worker.tenants import TenantDirectory
 
 PATH = "/callbacks/connectwise/{tenant}"
 SIGNATURE_HEADER = "x-content-signature"

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from orderbridge import domain
+from orderbridge.core import domain
 
 
 def _blank_to_none(value: Any) -> Any:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from orderbridge.domain import CustomField, FieldChange
-from orderbridge.errors import SetupError
+from orderbridge.core.domain import CustomField, FieldChange
+from orderbridge.core.errors import SetupError
 
 CUSTOM_FIELDS_PATH = "customFields"
 IDEMPOTENT_OPS = frozenset({"replace", "add"})

@@ -15,7 +15,14 @@ import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from orderbridge.connectwise.models import ErrorBody
-from orderbridge.errors import ApiError, AuthError, MalformedResponse, RequestRejected, TransientApiError, WriteRejected
+from orderbridge.core.errors import (
+    ApiError,
+    AuthError,
+    MalformedResponse,
+    RequestRejected,
+    TransientApiError,
+    WriteRejected,
+)
 from orderbridge.http import Reply
 
 SERVICE = "connectwise"

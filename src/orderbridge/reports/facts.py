@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from orderbridge.domain import (
+from orderbridge.core.domain import (
     DistributorLine,
     DistributorOrder,
     Plan,
@@ -23,9 +23,9 @@ from orderbridge.domain import (
     Stage,
     StatusCode,
 )
+from orderbridge.rules.carriers import CARRIER_SERVICES, claimed_carrier, match_shipment_method, tracking_link
+from orderbridge.rules.shipping import latest_shipped_line, shipped_lines
 from orderbridge.store.facts import FactsRow, TrackingLink
-from orderbridge.sync.carriers import CARRIER_SERVICES, claimed_carrier, match_shipment_method, tracking_link
-from orderbridge.sync.shipping import latest_shipped_line, shipped_lines
 
 _STAMP = {stage: f"{stage.name.lower()}_at" for stage in Stage}
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store.facts import FactsRow
 
 DAY_S = 86400.0

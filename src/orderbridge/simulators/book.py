@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from orderbridge.clock import Clock
+from orderbridge.core.clock import Clock
 from orderbridge.simulators.connectwise.state import ConnectWiseState
 from orderbridge.simulators.tdsynnex.lifecycle import OrderScript, generate_order
 from orderbridge.simulators.tdsynnex.state import DEMO_ACCOUNT, TDSynnexState

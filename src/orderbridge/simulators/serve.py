@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 from rich.console import Console
 
-from orderbridge.clock import SimClock
+from orderbridge.core.clock import SimClock
 from orderbridge.simulators.book import DemoBook, seed_demo_book
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults

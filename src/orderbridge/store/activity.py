@@ -14,7 +14,7 @@ from typing import Any, Literal, TextIO
 
 from sqlalchemy import RowMapping, Select, select
 
-from orderbridge.errors import redact
+from orderbridge.core.errors import redact
 from orderbridge.store.records import ActivityEntry, ActivityFilter
 from orderbridge.store.tables import activity
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import BigInteger, Column, Index, String, Table, Text, func, select, update
 
-from orderbridge.errors import redact
+from orderbridge.core.errors import redact
 from orderbridge.store.store import Store, _chunks, _insert
 from orderbridge.store.tables import JSONText, RowId, UTCDateTime, metadata
 

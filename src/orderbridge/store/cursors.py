@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, ColumnElement, Integer, String, Table, and_, func, select, update
 
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store.store import Store, _chunks, _insert
 from orderbridge.store.tables import UTCDateTime, activity, metadata, tracked_orders
 

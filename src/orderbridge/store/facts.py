@@ -30,8 +30,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from orderbridge.domain import Stage
-from orderbridge.errors import redact
+from orderbridge.core.domain import Stage
+from orderbridge.core.errors import redact
 from orderbridge.store.store import Store, _chunks, _insert, cached_statement
 from orderbridge.store.tables import JSONText, UTCDateTime, metadata
 

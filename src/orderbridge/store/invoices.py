@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, String, Table, Text, and_, select
 
-from orderbridge.domain import Invoice
+from orderbridge.core.domain import Invoice
 from orderbridge.store.store import Store, _chunks, _insert
 from orderbridge.store.tables import JSONText, UTCDateTime, metadata
 

@@ -37,8 +37,8 @@ from sqlalchemy import (
     update,
 )
 
-from orderbridge.domain import PurchaseOrder
-from orderbridge.errors import redact
+from orderbridge.core.domain import PurchaseOrder
+from orderbridge.core.errors import redact
 from orderbridge.store.records import json_default
 from orderbridge.store.store import Store, _chunks, _insert, cached_statement
 from orderbridge.store.tables import RowId, UTCDateTime, metadata

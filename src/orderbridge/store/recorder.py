@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from orderbridge.domain import PurchaseOrder
-from orderbridge.pagewindow import PageWindow
+from orderbridge.core.domain import PurchaseOrder
+from orderbridge.store.pagewindow import PageWindow
 from orderbridge.store.payloads import (
     CONNECTWISE,
     TDSYNNEX,

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 
 
 def json_default(value: Any) -> Any:

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from orderbridge.domain import Stage
-from orderbridge.errors import redact
+from orderbridge.core.domain import Stage
+from orderbridge.core.errors import redact
 from orderbridge.store.records import CycleRecord, EventRecord, TrackedOrder
 
 

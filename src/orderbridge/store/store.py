@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from orderbridge.errors import redact
+from orderbridge.core.errors import redact
 from orderbridge.store import schema
 from orderbridge.store.activity import activity_row, entry_from_row, select_activity
 from orderbridge.store.records import ActivityEntry, ActivityFilter, CycleRecord, EventRecord, SyncRecord, TrackedOrder

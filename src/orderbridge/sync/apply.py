@@ -13,9 +13,9 @@ from datetime import datetime
 
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.connectwise.patch import changes_to_ops
-from orderbridge.domain import Plan, PurchaseOrder
-from orderbridge.errors import WriteRejected
-from orderbridge.sync.notes import find_marker
+from orderbridge.core.domain import Plan, PurchaseOrder
+from orderbridge.core.errors import WriteRejected
+from orderbridge.rules.notes import find_marker
 
 
 @dataclass

@@ -26,13 +26,13 @@ from typing import Any
 
 import httpx
 
-from orderbridge.clock import Clock
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import PO_PATH, ConnectWiseClient
 from orderbridge.connectwise.conditions import all_of, condition
 from orderbridge.connectwise.models import PurchaseOrderModel
 from orderbridge.connectwise.replies import parse
-from orderbridge.domain import PurchaseOrder
+from orderbridge.core.clock import Clock
+from orderbridge.core.domain import PurchaseOrder
 from orderbridge.store import Store
 from orderbridge.store.cursors import (
     DiscoveryCursor,

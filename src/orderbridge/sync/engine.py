@@ -16,20 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from orderbridge.clock import Clock
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
-from orderbridge.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
+from orderbridge.core.clock import Clock
+from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
+from orderbridge.core.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
+from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
+from orderbridge.rules.schedule import next_check
 from orderbridge.store import EventRecord, Store, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.observe import Observer
-from orderbridge.sync.plan import PlanContext, PriorState, plan_purchase_order
 from orderbridge.sync.quiet import Quiet, cycle_signature
-from orderbridge.sync.schedule import next_check
 from orderbridge.sync.summary import CycleSummary, PlannedChange
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.tdsynnex.invoices import InvoiceClient

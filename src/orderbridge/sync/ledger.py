@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from orderbridge.domain import Plan, PurchaseOrder, Stage
+from orderbridge.core.domain import Plan, PurchaseOrder, Stage
 from orderbridge.store import ActivityEntry, EventRecord, SyncRecord, TrackedOrder
 from orderbridge.sync.apply import Applied
 from orderbridge.sync.observe import Observation

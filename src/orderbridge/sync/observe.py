@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.domain import DistributorLine, DistributorOrder, Invoice, PurchaseOrder, StatusCode
-from orderbridge.errors import AuthError, DistributorError
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Invoice, PurchaseOrder, StatusCode
+from orderbridge.core.errors import AuthError, DistributorError
 from orderbridge.store import TrackedOrder
 from orderbridge.store.payloads import digest_of
 from orderbridge.sync.quiet import PO_STATUS, Quiet, edited_since_check, is_quiet, quiet_key

@@ -28,11 +28,11 @@ from datetime import UTC, datetime, timedelta
 
 from orderbridge import __version__
 from orderbridge.config import Settings
-from orderbridge.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, Stage
+from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, Stage
+from orderbridge.rules.closing import fully_shipped
+from orderbridge.rules.shipping import latest_ship_time
+from orderbridge.rules.situation import PlanContext
 from orderbridge.store import TrackedOrder
-from orderbridge.sync.closing import fully_shipped
-from orderbridge.sync.shipping import latest_ship_time
-from orderbridge.sync.situation import PlanContext
 
 # Bump when a planner rule changes what it decides from the same inputs, so every PO is planned again
 # once after an upgrade even when the package version does not move (a development checkout).

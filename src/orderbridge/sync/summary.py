@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from orderbridge.domain import FieldChange
+from orderbridge.core.domain import FieldChange
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from orderbridge.config import HttpSettings, TDSynnexSettings
-from orderbridge.domain import DistributorOrder
-from orderbridge.errors import (
+from orderbridge.core.domain import DistributorOrder
+from orderbridge.core.errors import (
     AuthError,
     ConfigError,
     InvalidPurchaseOrder,

@@ -10,8 +10,8 @@ import re
 import xml.etree.ElementTree as ET  # building only; parsing goes through safe_fromstring
 from dataclasses import dataclass, field
 
-from orderbridge.domain import Invoice, InvoiceLine
-from orderbridge.errors import AuthError, DistributorError, MalformedResponse, redact
+from orderbridge.core.domain import Invoice, InvoiceLine
+from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse, redact
 from orderbridge.tdsynnex.xml import (
     _AUTH_WORDS,
     _DECLARATION,

@@ -6,8 +6,8 @@ Separate from the PO Status client because it has its own URL and may be switche
 
 from __future__ import annotations
 
-from orderbridge.domain import Invoice
-from orderbridge.errors import ConfigError, InvalidPurchaseOrder, MalformedResponse
+from orderbridge.core.domain import Invoice
+from orderbridge.core.errors import ConfigError, InvalidPurchaseOrder, MalformedResponse
 from orderbridge.tdsynnex.client import XmlServiceClient, check_reply
 from orderbridge.tdsynnex.invoice_xml import build_invoice_request, parse_invoice_response
 

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from orderbridge.clock import Clock, SystemClock
 from orderbridge.config import HttpSettings, PartnerSettings
-from orderbridge.domain import DistributorOrder
-from orderbridge.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected, register_secret
+from orderbridge.core.clock import Clock, SystemClock
+from orderbridge.core.domain import DistributorOrder
+from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected, register_secret
 from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
 from orderbridge.tdsynnex.client import check_reply
 from orderbridge.tdsynnex.partner_models import NOT_FOUND_WORDS, error_message, normalise_order, not_found_order

@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Package, StatusCode
-from orderbridge.errors import MalformedResponse, redact
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
+from orderbridge.core.errors import MalformedResponse, redact
 
 
 @dataclass(frozen=True)

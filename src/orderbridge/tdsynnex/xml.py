@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import defusedxml.ElementTree as DefusedET
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Package, StatusCode
-from orderbridge.errors import AuthError, DistributorError, MalformedResponse, redact
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
+from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse, redact
 
 _HTML_HEAD = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]")
 # Business errors arrive inside HTTP 200 (td-synnex.md §2.1, §7.8). A C-speed scan of the raw bytes keeps

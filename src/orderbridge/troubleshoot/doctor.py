@@ -12,7 +12,7 @@ from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.store import Store
 from orderbridge.store.payloads import Payload
-from orderbridge.tenant import Transports
+from orderbridge.sync.tenant import Transports
 from orderbridge.troubleshoot.findings import Finding
 from orderbridge.troubleshoot.gather import gather
 from orderbridge.troubleshoot.health import check_lag, check_last_cycle, check_schema

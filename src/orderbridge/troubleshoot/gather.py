@@ -17,8 +17,8 @@ from orderbridge.connectwise.client import PO_PATH, ConnectWiseClient
 from orderbridge.connectwise.conditions import condition
 from orderbridge.connectwise.models import PurchaseOrderModel
 from orderbridge.connectwise.replies import parse
-from orderbridge.domain import PurchaseOrder
-from orderbridge.errors import MalformedResponse, OrderbridgeError
+from orderbridge.core.domain import PurchaseOrder
+from orderbridge.core.errors import MalformedResponse, OrderbridgeError
 from orderbridge.store import ActivityFilter, Store, TrackedOrder
 from orderbridge.store.payloads import TDSYNNEX, Payload, latest_payloads
 from orderbridge.store.rows import tracked_from_row

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from orderbridge.errors import redact
+from orderbridge.core.errors import redact
 from orderbridge.store import ActivityFilter, Store
 from orderbridge.store.schema import head_revision
 from orderbridge.store.tables import tracked_orders

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from orderbridge.config import Settings
-from orderbridge.domain import DistributorOrder, PurchaseOrder, Stage, StatusCode
+from orderbridge.core.domain import DistributorOrder, PurchaseOrder, Stage, StatusCode
 from orderbridge.store import ActivityEntry, EventRecord, TrackedOrder
 from orderbridge.sync.observe import SALES_ORDER
 from orderbridge.troubleshoot.findings import Finding

@@ -11,7 +11,7 @@ import httpx
 
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.errors import ApiError, AuthError, DistributorError, OrderbridgeError
+from orderbridge.core.errors import ApiError, AuthError, DistributorError, OrderbridgeError
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.troubleshoot.findings import Finding
 from orderbridge.troubleshoot.network import probe_reachable

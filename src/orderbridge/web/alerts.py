@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from orderbridge.alerts.rules import RULE_LABELS
-from orderbridge.clock import Clock
+from orderbridge.core.clock import Clock
 from orderbridge.store import Store
 from orderbridge.store.alerts import AlertState, acknowledge_alert, get_alert, list_alerts
 from orderbridge.store.facts import known_tenants

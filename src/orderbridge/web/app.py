@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from orderbridge.clock import Clock, SystemClock
 from orderbridge.config import Settings
+from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.store import Store
 from orderbridge.web.activity import ActivityViews
 from orderbridge.web.alerts import AlertViews

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from orderbridge.alerts.rules import RULE_LABELS
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store
 from orderbridge.store.alerts import AlertRecord, list_alerts, open_alert_counts
 from orderbridge.store.facts import FactsFilter, FactsRow, count_facts, facet_values, known_tenants, list_facts

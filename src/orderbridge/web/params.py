@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
-from orderbridge.domain import Stage
+from orderbridge.core.domain import Stage
 
 
 def text(request: Request, name: str, *, limit: int = 100) -> str | None:

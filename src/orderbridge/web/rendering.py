@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from orderbridge.alerts.rules import RULE_LABELS
-from orderbridge.clock import Clock
-from orderbridge.domain import Stage
+from orderbridge.core.clock import Clock
+from orderbridge.core.domain import Stage
 from orderbridge.store.activity import _defuse as defuse_cell
 from orderbridge.web.security import CSRF_FIELD, csrf_token, set_csrf_cookie
 

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from orderbridge.clock import Clock
+from orderbridge.core.clock import Clock
 from orderbridge.reports.figures import NONE_YET, Report
 from orderbridge.reports.load import load_report
 from orderbridge.reports.render import ReportFormat, write_report

@@ -31,7 +31,7 @@ from .errors import FieldError, InvalidObject, MethodNotAllowed, NotFound, Route
 from .tables import Record, Table
 
 if TYPE_CHECKING:
-    from orderbridge.clock import Clock
+    from orderbridge.core.clock import Clock
 
     from .resources import Call, Reply
     from .state import ConnectWiseState

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orderbridge.clock import Clock, SystemClock
+from orderbridge.core.clock import Clock, SystemClock
 
 from . import seed
 from .callbacks import CallbackHub

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from orderbridge.domain import DistributorOrder, StatusCode
-from orderbridge.errors import MalformedResponse
+from orderbridge.core.domain import DistributorOrder, StatusCode
+from orderbridge.core.errors import MalformedResponse
 from orderbridge.simulators.tdsynnex.control import control_routes
 from orderbridge.simulators.tdsynnex.errors import IncompleteXML, LoginFailed, NotSupported, SynnexError
 from orderbridge.simulators.tdsynnex.faults import faulty_response, xml_response

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderbridge.clock import SimClock
+from orderbridge.core.clock import SimClock
 from orderbridge.simulators.fault_spec import FaultDice, FaultSpecError, parse_service_faults
 from orderbridge.simulators.tdsynnex.errors import ControlError
 from orderbridge.simulators.tdsynnex.faults import FaultKind

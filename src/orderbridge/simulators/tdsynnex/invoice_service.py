@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orderbridge.domain import DistributorLine, Invoice, InvoiceLine
-from orderbridge.errors import MalformedResponse
+from orderbridge.core.domain import DistributorLine, Invoice, InvoiceLine
+from orderbridge.core.errors import MalformedResponse
 from orderbridge.simulators.tdsynnex.faults import faulty_response, xml_response
 from orderbridge.simulators.tdsynnex.render import PACIFIC, number
 from orderbridge.simulators.tdsynnex.state import TDSynnexState

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-from orderbridge.domain import Package
+from orderbridge.core.domain import Package
 from orderbridge.simulators.tdsynnex import catalog
 
 EventKind = Literal["accept", "backorder", "release", "ship", "invoice", "delete"]

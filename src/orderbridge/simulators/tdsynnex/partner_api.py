@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Invoice, StatusCode
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Invoice, StatusCode
 from orderbridge.simulators.tdsynnex.faults import Fault, faulty_response
 from orderbridge.simulators.tdsynnex.invoice_service import amount, invoices_for
 from orderbridge.simulators.tdsynnex.render import number, timestamp

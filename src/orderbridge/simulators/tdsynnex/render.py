@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Package
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Package
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" ?>'  # as in the spec examples

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from orderbridge.domain import DistributorOrder, Package
+from orderbridge.core.domain import DistributorOrder, Package
 from orderbridge.simulators.tdsynnex.lifecycle import EventKind, LineEvent, LineScript, OrderScript
 
 

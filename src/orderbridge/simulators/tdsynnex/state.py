@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from orderbridge.clock import Clock
-from orderbridge.domain import DistributorOrder, StatusCode
+from orderbridge.core.clock import Clock
+from orderbridge.core.domain import DistributorOrder, StatusCode
 from orderbridge.simulators.tdsynnex.faults import UNKNOWN_LINE_CODE, FaultBook, Latency
 from orderbridge.simulators.tdsynnex.lifecycle import OrderScript
 from orderbridge.simulators.tdsynnex.timeline import ScriptError, validate_script, view_order

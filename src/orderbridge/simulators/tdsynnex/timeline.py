@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from orderbridge.domain import DistributorLine, DistributorOrder, Package, StatusCode
+from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
 from orderbridge.simulators.tdsynnex import catalog
 from orderbridge.simulators.tdsynnex.lifecycle import EVENT_KINDS, LineEvent, LineScript, OrderScript
 

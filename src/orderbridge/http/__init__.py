@@ -1,0 +1,12 @@
+"""The one outbound HTTP policy both services' clients go through: retries, rate limits, caps, transport.
+
+`client.py` is the exchange and its retry loop (`ServiceHTTP`); `policy.py` the plain data of a policy
+and a reply; `body.py` reads a body under a byte cap with bounded decompression; `timing.py` the rate
+limit and Retry-After; `transport.py` builds the production transport. Import from here.
+"""
+
+from orderbridge.http.client import JITTER, ServiceHTTP
+from orderbridge.http.policy import CallStats, Reply, ServicePolicy
+from orderbridge.http.timing import RateLimiter, parse_retry_after
+
+__all__ = ["JITTER", "CallStats", "RateLimiter", "Reply", "ServiceHTTP", "ServicePolicy", "parse_retry_after"]

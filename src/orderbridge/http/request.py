@@ -1,0 +1,113 @@
+"""`RequestBuilder`: what httpx.AsyncClient merged into every request, worked out once per client.
+
+ServiceHTTP sends straight through a transport (http.py says why), so the client's per-request work
+happens here: the base URL, default headers (httpx's own, ours, then the Basic auth header), the
+timeouts the transport reads, and any other auth flow's first step. A cycle sends the same few URLs and
+header sets again and again, so parsed ones are kept (bounded; an httpx.URL and a copied httpx.Headers
+are never changed by a request that uses them).
+
+A transport that can take a request as bytes (`send_wire`, http_wire.py) gets a `WireRequest` instead
+of an httpx.Request whenever the call is a plain one (no query parameters, a bytes body or none, no
+auth flow): its request line and headers are kept per URL and header set, so a PO Status POST costs a
+dict lookup and one bytes join. Anything else still goes through httpx.Request, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from orderbridge.http.body import ACCEPT_ENCODING
+from orderbridge.http.connection import Origin
+from orderbridge.http.wire import WireRequest, wire_head
+
+_PARSED_KEPT = 256  # parsed URLs, header sets and wire heads kept per client
+
+K = TypeVar("K")
+V = TypeVar("V")
+HeaderKey = tuple[tuple[str, str], ...]
+SendWire = Callable[[WireRequest], Awaitable[httpx.Response]]
+
+
+class RequestBuilder:
+    """Builds each attempt's request. `wire` is the transport's `send_wire` when it has one."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str] | None,
+        auth: httpx.Auth | tuple[str, str] | None,
+        timeout: httpx.Timeout,
+        wire: SendWire | None,
+    ) -> None:
+        self._base = str(httpx.URL(base_url)).rstrip("/") if base_url else ""
+        defaults = {
+            "Accept": "*/*",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "Connection": "keep-alive",
+            "User-Agent": f"python-httpx/{httpx.__version__}",
+            **dict(headers or {}),
+        }
+        self._auth: httpx.Auth | None = None
+        if isinstance(auth, tuple):
+            auth = httpx.BasicAuth(*auth)
+        if isinstance(auth, httpx.BasicAuth):
+            # Basic auth is one fixed header: take it from httpx's own flow once instead of per request.
+            probe = next(auth.sync_auth_flow(httpx.Request("GET", "http://auth.invalid/")))
+            defaults["Authorization"] = probe.headers["Authorization"]
+        else:
+            self._auth = auth
+        self._headers = {name.lower(): (name, value) for name, value in defaults.items()}
+        self.timeout = timeout.as_dict()
+        self.wire = wire
+        self._urls: dict[str, httpx.URL] = {}
+        self._header_sets: dict[HeaderKey, httpx.Headers] = {}
+        self._heads: dict[tuple[str, str, HeaderKey], tuple[Origin, bytes, str]] = {}
+
+    async def build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request | WireRequest:
+        if self._base and "://" not in url:
+            url = self._base + "/" + url.lstrip("/")
+        extra: Mapping[str, str] | None = kwargs.get("headers")
+        key: HeaderKey = tuple(extra.items()) if extra else ()
+        content = kwargs.get("content")
+        plain = content is None or isinstance(content, bytes)
+        if self.wire is not None and self._auth is None and plain and kwargs.keys() <= {"headers", "content"}:
+            head = self._heads.get((method, url, key))
+            if head is None:
+                parsed = self._url(url)
+                origin, line = wire_head(method, parsed, self._header_set(key))
+                head = _kept(self._heads, (method, url, key), (origin, line, str(parsed)))
+            origin, line, shown = head
+            return WireRequest(method, shown, origin, line, content, self.timeout)
+        rest = {name: value for name, value in kwargs.items() if name != "headers"}
+        # httpx.Request copies a Headers it is given, so the kept one is never changed.
+        request = httpx.Request(
+            method, self._url(url), headers=self._header_set(key), extensions={"timeout": self.timeout}, **rest
+        )
+        if self._auth is not None:  # an Auth other than Basic: its first step (no challenge round trips)
+            request = await self._auth.async_auth_flow(request).__anext__()
+        return request
+
+    def _url(self, url: str) -> httpx.URL:
+        parsed = self._urls.get(url)
+        return parsed if parsed is not None else _kept(self._urls, url, httpx.URL(url))
+
+    def _header_set(self, key: HeaderKey) -> httpx.Headers:
+        headers = self._header_sets.get(key)
+        if headers is None:
+            merged = self._headers | {name.lower(): (name, value) for name, value in key}
+            headers = _kept(self._header_sets, key, httpx.Headers(list(merged.values())))
+        return headers
+
+
+def _kept(cache: dict[K, V], key: K, value: V) -> V:
+    if len(cache) >= _PARSED_KEPT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+__all__ = ["RequestBuilder", "SendWire"]

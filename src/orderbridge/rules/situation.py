@@ -1,0 +1,83 @@
+"""What every planning rule looks at: the PO, the TD SYNNEX answer, invoices, context and what we knew before.
+
+Its own module so the rule modules (`plan.py` for the header, `lines.py`, `invoices.py`,
+`custom_fields.py`) share one frozen view without importing each other. Built once per plan, so no
+two rules can disagree about the stage or about which ConnectWise line an `<Item>` belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from orderbridge.config import StatusNames, SyncSettings
+from orderbridge.core.domain import (
+    DistributorOrder,
+    Event,
+    FieldChange,
+    Invoice,
+    PurchaseOrder,
+    PurchaseOrderStatus,
+    ShipmentMethod,
+    Stage,
+)
+from orderbridge.rules.stages import StageVerdict
+
+
+@dataclass(frozen=True)
+class PriorState:
+    """What the store knew about this PO before this observation."""
+
+    stage: Stage | None = None
+    written_status: str | None = None
+    person_status: bool = False
+    event_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    status_names: StatusNames
+    statuses: Mapping[str, PurchaseOrderStatus]
+    shipment_methods: Sequence[ShipmentMethod]
+    now: datetime
+    release_on_fees: bool = True
+    sync: SyncSettings = field(default_factory=SyncSettings)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything a rule may look at, decided once so no two rules disagree about the stage."""
+
+    po: PurchaseOrder
+    order: DistributorOrder
+    ctx: PlanContext
+    prior: PriorState
+    verdict: StageVerdict
+    stage: Stage
+    stale: bool
+    person_owns_status: bool
+    invoices: tuple[Invoice, ...] = ()
+
+    def stage_name(self, stage: Stage) -> str:
+        return stage_status_name(self.ctx.status_names, stage)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changes: tuple[FieldChange, ...] = ()
+    events: tuple[Event, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+Rule = Callable[[Situation], Outcome]
+NOTHING = Outcome()
+FIRST_SIGHT = PriorState()
+
+
+def stage_status_name(names: StatusNames, stage: Stage) -> str:
+    return str(getattr(names, stage.name.lower()))
+
+
+def lines_text(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"

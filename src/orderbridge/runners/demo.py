@@ -1,0 +1,144 @@
+"""`orderbridge demo`: the whole loop against the simulators, with no credentials, ending by itself.
+
+Both simulators listen on loopback sockets; orderbridge talks to them over real HTTP with the demo
+credentials, exactly as it would to ConnectWise and TD SYNNEX. Simulated time jumps between
+cycles so two weeks of order life play out in under a minute.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from orderbridge.config import Settings
+from orderbridge.runners.setup import run_setup
+from orderbridge.simulators.serve import SimulatorPair, running_simulators
+from orderbridge.sync.tenant import open_tenant
+
+DEMO_STEP = timedelta(days=2)
+DEMO_CW = {"company": "demo", "public_key": "demopublic", "private_key": "demoprivate"}
+DEMO_TDS = {"user_id": "demo@example.com", "password": "demo", "customer_number": "100001"}
+DEMO_CLIENT_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
+    data: dict[str, Any] = {
+        # The simulators are local: production rate limits would only make the demo wait.
+        "connectwise": {
+            **DEMO_CW,
+            "client_id": DEMO_CLIENT_ID,
+            "base_url": sims.cw_base_url,
+            "requests_per_minute": 60000,
+        },
+        "tdsynnex": {
+            **DEMO_TDS,
+            "url": sims.tds_url,
+            "invoice_url": sims.tds_server.url + "/webservice/invoice/query",
+            "requests_per_minute": 60000,
+        },
+        "http": {"allow_insecure_loopback": True, "backoff_base_s": 0.05},
+        "store": {"url": store_url},
+    }
+    return Settings(**data)
+
+
+async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
+    with tempfile.TemporaryDirectory(prefix="orderbridge-demo-") as tmp, running_simulators(orders=orders) as sims:
+        settings = demo_settings(sims, f"sqlite:///{Path(tmp) / 'demo.db'}")
+        out.rule("orderbridge demo")
+        out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
+        out.print(f"{orders} purchase orders marked 'Send to TDS'; simulated time starts {_day(sims)}")
+        async with open_tenant(settings, clock=sims.clock) as tenant:
+            report = await run_setup(settings, tenant.connectwise)
+            out.print("setup: " + "; ".join(report.lines()))
+            for number in range(1, cycles + 1):
+                summary = await tenant.engine.run_cycle()
+                out.rule(f"cycle {number} - {_day(sims)}")
+                for po, text in summary.transitions[:14]:
+                    out.print(f"  {po}: {text}")
+                if len(summary.transitions) > 14:
+                    out.print(f"  ... and {len(summary.transitions) - 14} more stage changes")
+                for po, message in summary.failures[:6]:
+                    out.print(f"  [yellow]needs attention[/yellow] {po}: {message}", highlight=False)
+                out.print(
+                    f"  seen {summary.seen}, changed {summary.changed}, unchanged {summary.unchanged}, "
+                    f"failed {summary.failed}, ConnectWise writes {summary.writes}"
+                )
+                if number == 2:
+                    await _person_cancels(sims, tenant.connectwise, out)
+                if number < cycles:
+                    sims.clock.advance(DEMO_STEP)
+            writes_before = len(sims.connectwise.request_log.writes())
+            again = await tenant.engine.run_cycle()
+            logged = len(sims.connectwise.request_log.writes()) - writes_before
+            out.rule("one more cycle, nothing new at TD SYNNEX")
+            out.print(
+                f"  seen {again.seen}, changed {again.changed}, ConnectWise writes {again.writes} "
+                f"(the simulator's request log shows {logged} write requests)"
+            )
+            await _show_connectwise(sims, out)
+
+
+async def _person_cancels(sims: SimulatorPair, connectwise: Any, out: Console) -> None:
+    """A person cancels one PO in ConnectWise: the status is theirs, so orderbridge stops tracking it."""
+    book = sims.book
+    wanted = [po for po, text in (book.scenarios.items() if book else ()) if text.startswith("cancelled")]
+    if not wanted:
+        return
+    async for po in connectwise.iter_tracked_purchase_orders(tracking_field="Send to TDS"):
+        if po.po_number == wanted[0]:
+            await connectwise.patch_purchase_order(
+                po.id, [{"op": "replace", "path": "status", "value": {"name": "Cancelled"}}]
+            )
+            out.print(f"  (a person sets {po.po_number} to 'Cancelled' in ConnectWise; orderbridge leaves it alone)")
+            return
+
+
+async def _show_connectwise(sims: SimulatorPair, out: Console) -> None:
+    """Every marked PO as the ConnectWise simulator holds it, closed ones included (they leave the sync's
+    open-PO listing once TDS Closed), read back over its HTTP API like any ConnectWise client would."""
+    table = Table(title="Purchase orders marked 'Send to TDS', as the ConnectWise simulator now holds them")
+    for column in ("PO", "status", "tracking number", "ship date", "shipment method", "invoice", "notes"):
+        table.add_column(column, overflow="fold")
+    auth = (f"{DEMO_CW['company']}+{DEMO_CW['public_key']}", DEMO_CW["private_key"])
+    headers = {"clientId": DEMO_CLIENT_ID}
+    stages: Counter[str] = Counter()
+    rows = []
+    async with httpx.AsyncClient(base_url=sims.cw_base_url, auth=auth, headers=headers) as client:
+        reply = await client.get(
+            "/procurement/purchaseorders",
+            params={"customFieldConditions": 'caption="Send to TDS" AND value=true', "pageSize": 1000},
+        )
+        reply.raise_for_status()
+        for po in sorted(reply.json(), key=lambda record: str(record.get("poNumber"))):
+            notes = await client.get(f"/procurement/purchaseorders/{po['id']}/notes/count")
+            status = (po.get("status") or {}).get("name", "")
+            stages[status] += 1
+            rows.append(
+                (
+                    str(po.get("poNumber", "")),
+                    status,
+                    po.get("trackingNumber", ""),
+                    str(po.get("shipmentDate", ""))[:10],
+                    (po.get("shipmentMethod") or {}).get("name", ""),
+                    po.get("vendorInvoiceNumber", ""),
+                    str(notes.json().get("count", 0)) if notes.status_code == 200 else "",
+                )
+            )
+    for row in rows[:25]:
+        table.add_row(*row)
+    out.print(table)
+    if len(rows) > 25:
+        out.print(f"({len(rows) - 25} more not shown)")
+    out.print("statuses: " + ", ".join(f"{name} {count}" for name, count in sorted(stages.items())))
+
+
+def _day(sims: SimulatorPair) -> str:
+    return sims.clock.now().strftime("%Y-%m-%d")

@@ -1,0 +1,141 @@
+"""How a sync cycle feeds the operator's view: facts per PO, alerts and notifications after the cycle.
+
+`OperatorHooks` is the engine's `CycleHooks`: it buffers what each planned check saw, builds and saves
+the fact rows in the engine's batch flush, and after the cycle evaluates alerts and sends notifications.
+`ObservedEngine` is an engine with them attached (the screenshots, the web tests, `orderbridge web`'s demo data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orderbridge.alerts.evaluate import AlertOutcome, evaluate_alerts
+from orderbridge.config import Settings
+from orderbridge.core.domain import DistributorOrder, Plan, PurchaseOrder, ShipmentMethod
+from orderbridge.core.errors import redact
+from orderbridge.notify.send import NotifyResult, notify
+from orderbridge.reports.facts import facts_row
+from orderbridge.store import EventRecord, Store
+from orderbridge.store.facts import FactsRow, load_facts, save_facts
+from orderbridge.sync.engine import Engine
+
+log = logging.getLogger("orderbridge.alerts")
+
+
+# The only events `notify` reads (notify/messages.py: a stage reached, with its shipments' tracking).
+NOTIFY_EVENT_KINDS = frozenset({"stage_changed", "shipment"})
+
+
+class OperatorHooks:
+    """Buffers one cycle's observations; `flush` turns them into fact rows, `after_cycle` evaluates
+    alerts and notifies.
+
+    A fact row builds on the PO's previous one, so building waits for the engine's batch flush: one query
+    then loads the previous rows of the batch's planned POs. Priming every listed PO instead, as the
+    payload recorder does, loaded ten rows for every one used, since quiet checks (sync/quiet.py) build
+    no row. What it holds is bounded by the engine's batches, not by the tenant's size: the observations
+    not flushed yet and, for notifications, the POs that reached a stage in this cycle.
+    """
+
+    def __init__(self, settings: Settings, store: Store, tenant: str) -> None:
+        self.settings = settings
+        self.store = store
+        self.tenant = tenant
+        self.shipment_methods: Sequence[ShipmentMethod] = ()
+        self._observations: list[_Observation] = []
+        self._events: list[EventRecord] = []
+        self._stage_facts: dict[int, FactsRow] = {}
+        self.last_alerts = AlertOutcome()
+        self.last_notify = NotifyResult()
+
+    def begin_cycle(self, shipment_methods: Sequence[ShipmentMethod]) -> None:
+        self.shipment_methods = tuple(shipment_methods)
+        self._stage_facts.clear()
+
+    def observed(
+        self,
+        po: PurchaseOrder,
+        order: DistributorOrder | None,
+        plan: Plan | None,
+        now: datetime,
+        *,
+        error: str | None = None,
+        events: Sequence[EventRecord] = (),
+    ) -> None:
+        kept = tuple(event for event in events if event.kind in NOTIFY_EVENT_KINDS)
+        self._observations.append(_Observation(po, order, plan, now, error, kept))
+        self._events.extend(kept)
+
+    def flush(self) -> list[FactsRow]:
+        """Build and save the buffered observations' facts (call in the engine's batch flush, after
+        `save_results`); returns the rows saved."""
+        observations, self._observations = self._observations, []
+        if not observations:
+            return []
+        previous = load_facts(self.store, self.tenant, {o.po.id for o in observations})
+        rows: list[FactsRow] = []
+        for o in observations:
+            # In order, so a PO observed twice in one batch builds on its newer row.
+            row = facts_row(
+                self.tenant,
+                o.po,
+                o.order,
+                o.plan,
+                o.now,
+                previous.get(o.po.id),
+                shipment_methods=self.shipment_methods,
+                error=o.error,
+            )
+            previous[o.po.id] = row
+            rows.append(row)
+            if any(event.kind == "stage_changed" for event in o.events) or o.po.id in self._stage_facts:
+                self._stage_facts[o.po.id] = row
+        save_facts(self.store, rows)
+        return rows
+
+    async def after_cycle(self, now: datetime) -> tuple[AlertOutcome, NotifyResult]:
+        """Save what is left, evaluate the alerts, notify. Never raises: the cycle's writes are done,
+        and an alert evaluated one cycle late is better than a cycle reported as failed."""
+        try:
+            self.flush()
+            outcome = evaluate_alerts(self.store, self.settings, self.tenant, now)
+        except Exception as exc:  # a store hiccup here must not fail a cycle that already wrote
+            log.error("alerts not evaluated for tenant %s: %s", self.tenant, redact(f"{type(exc).__name__}: {exc}"))
+            outcome = AlertOutcome()
+        events, self._events = self._events, []
+        facts, self._stage_facts = self._stage_facts, {}
+        sent = await notify(self.settings, outcome, events, facts=facts, store=self.store, now=now)
+        self.last_alerts, self.last_notify = outcome, sent
+        return outcome, sent
+
+
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    """What `observed` was told about one check, until the flush builds its fact row."""
+
+    po: PurchaseOrder
+    order: DistributorOrder | None
+    plan: Plan | None
+    now: datetime
+    error: str | None
+    events: tuple[EventRecord, ...]
+
+
+class ObservedEngine(Engine):
+    """An engine with the operator hooks attached, and the last cycle's alert and notification results."""
+
+    def __init__(self, settings: Settings, *, store: Store, tenant: str = "default", **kwargs: Any) -> None:
+        self.operator = OperatorHooks(settings, store, tenant)
+        super().__init__(settings, store=store, tenant=tenant, hooks=self.operator, **kwargs)
+
+    @property
+    def last_alerts(self) -> AlertOutcome:
+        return self.operator.last_alerts
+
+    @property
+    def last_notify(self) -> NotifyResult:
+        return self.operator.last_notify

@@ -1,0 +1,114 @@
+"""Wiring for one tenant: the two clients, the store and the engine, built from settings.
+
+Production passes no transports; tests and the demo pass `httpx.ASGITransport`s that mount the
+simulators in-process, which is the only difference between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from orderbridge.config import Settings
+from orderbridge.connectwise.client import ConnectWiseClient
+from orderbridge.core.clock import Clock, SystemClock
+from orderbridge.runners.operator import OperatorHooks
+from orderbridge.store import Store
+from orderbridge.sync.engine import Engine
+from orderbridge.tdsynnex.client import TDSynnexClient
+from orderbridge.tdsynnex.invoices import InvoiceClient
+from orderbridge.tdsynnex.partner import PartnerClient
+
+
+@dataclass
+class Transports:
+    """One transport per remote. TD SYNNEX's PO Status, invoice and Partner services share one,
+    because the simulator serves all three from one app (production passes None everywhere)."""
+
+    connectwise: httpx.AsyncBaseTransport | None = None
+    tdsynnex: httpx.AsyncBaseTransport | None = None
+
+
+@dataclass
+class Tenant:
+    name: str
+    settings: Settings
+    connectwise: ConnectWiseClient
+    tdsynnex: TDSynnexClient
+    store: Store
+    engine: Engine
+    invoices: InvoiceClient | None = None
+    partner: PartnerClient | None = None
+
+
+@asynccontextmanager
+async def open_tenant(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    transports: Transports | None = None,
+    clock: Clock | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    name: str = "default",
+    operator_view: bool = True,
+) -> AsyncIterator[Tenant]:
+    """`operator_view=False` leaves out facts, alerts and notifications (backfill, benchmarks)."""
+    transports = transports or Transports()
+    clock = clock or SystemClock()
+    own_store = store is None
+    store = store or Store.open(settings.store.url)
+    cw = ConnectWiseClient(settings.connectwise, settings.http, transport=transports.connectwise, sleep=sleep)
+    tds = TDSynnexClient(settings.tdsynnex, settings.http, transport=transports.tdsynnex, sleep=sleep)
+    invoices = (
+        InvoiceClient(settings.tdsynnex, settings.http, transport=transports.tdsynnex, sleep=sleep)
+        if settings.tdsynnex.invoice_url
+        else None
+    )
+    partner = (
+        PartnerClient(
+            settings.partner,
+            settings.http,
+            transport=transports.tdsynnex,
+            sleep=sleep,
+            clock=clock,
+            tz=ZoneInfo(settings.tdsynnex.timezone),
+        )
+        if settings.partner.enabled
+        else None
+    )
+    try:
+        engine = Engine(
+            settings,
+            connectwise=cw,
+            tdsynnex=tds,
+            store=store,
+            clock=clock,
+            tenant=name,
+            invoices=invoices,
+            partner=partner,
+            hooks=OperatorHooks(settings, store, name) if operator_view else None,
+        )
+        yield Tenant(
+            name=name,
+            settings=settings,
+            connectwise=cw,
+            tdsynnex=tds,
+            store=store,
+            engine=engine,
+            invoices=invoices,
+            partner=partner,
+        )
+    finally:
+        await cw.aclose()
+        await tds.aclose()
+        if invoices is not None:
+            await invoices.aclose()
+        if partner is not None:
+            await partner.aclose()
+        if own_store:
+            store.close()

@@ -1,0 +1,1 @@
+"""`python -m tools.faults`: the engine against both simulators under injected faults, and its report."""

@@ -1,0 +1,5 @@
+import sys
+
+from tools.faults.report import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""`python -m tools.screenshots docs/`: PNGs of the dashboard over real engine output."""

@@ -1,0 +1,3 @@
+from tools.screenshots.shoot import main
+
+raise SystemExit(main())
