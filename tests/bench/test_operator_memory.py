@@ -17,7 +17,7 @@ from tools.bench.seeding import seed_book
 
 from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock, SystemClock
-from orderbridge.runners.operator import OperatorHooks
+from orderbridge.runners.operator import OperatorHooks, live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -59,8 +59,9 @@ async def test_after_a_cycle_the_hooks_hold_nothing_per_po(tmp_path: Path) -> No
     with Store.open(settings.store.url) as store:
         async with open_tenant(settings, store=store, transports=transports, clock=SystemClock()) as tenant:
             await run_setup(settings, tenant.connectwise)
-            summary = await tenant.engine.run_cycle()
-            hooks = tenant.engine.hooks
+            engine = live_engine(tenant)
+            summary = await engine.run_cycle()
+            hooks = engine.hooks
         assert isinstance(hooks, OperatorHooks)
         assert summary.seen == ORDERS and summary.transitions  # stages were reached: there was something to keep
         assert count_facts(store, FactsFilter(tenant="default")) == ORDERS

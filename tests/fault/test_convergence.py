@@ -24,6 +24,7 @@ from world import simple_order, world
 
 from orderbridge.core.clock import SimClock
 from orderbridge.core.domain import Stage
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -132,7 +133,7 @@ class Interleavings(RuleBasedStateMachine):
             if setup:
                 await run_setup(config, t.connectwise)
                 return
-            task = asyncio.create_task(t.engine.run_cycle())
+            task = asyncio.create_task(live_engine(t).run_cycle())
             if cut is not None:
                 for _ in range(cut):
                     await asyncio.sleep(0)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from world import simple_order, world
 
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.store import ActivityFilter, Store
 
@@ -184,15 +185,15 @@ async def test_a_failed_po_list_page_keeps_what_was_listed_and_marks_the_cycle_i
         await setup_statuses(w)
         for number in range(3):
             w.add(simple_order(f"PO-80{number}", w.clock.now()))
-        listed = [po async for po in w.engine.list_tracked()]
+        tracking_field = w.tenant.settings.connectwise.tracking_field
+        listed = [po async for po in w.tenant.connectwise.iter_tracked_purchase_orders(tracking_field=tracking_field)]
 
         async def two_then_fail():  # type: ignore[no-untyped-def]
             for po in listed[:2]:
                 yield po
             raise TransientApiError("GET /procurement/purchaseorders failed after retries: 503", service="connectwise")
 
-        w.engine.discover = two_then_fail
-        summary = await w.engine.run_cycle()
+        summary = await live_engine(w.tenant, discover=two_then_fail).run_cycle()
         assert summary.changed == 2 and summary.aborted and "discovery stopped early" in summary.aborted
         last = store.last_cycle("default")
         assert last is not None and last.status == "incomplete"

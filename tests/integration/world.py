@@ -18,6 +18,7 @@ import httpx
 from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock
 from orderbridge.core.domain import Package
+from orderbridge.runners.operator import live_engine
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -26,6 +27,7 @@ from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
+from orderbridge.sync.engine import Engine
 from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 
 CUSTOMER = "100001"
@@ -64,10 +66,7 @@ class World:
     cw: ConnectWiseState
     tds: TDSynnexState
     tenant: Tenant
-
-    @property
-    def engine(self) -> Any:
-        return self.tenant.engine
+    engine: Engine  # a live engine (the operator's view attached), kept across the world's cycles
 
     def add(self, script: OrderScript, **po: Any) -> dict[str, Any]:
         """Seed one order at TD SYNNEX and its tracked PO in ConnectWise."""
@@ -94,7 +93,7 @@ async def world(store: Store, **sections: dict[str, Any]) -> AsyncIterator[World
     )
     settings = world_settings("sqlite://", **sections)
     async with open_tenant(settings, store=store, transports=transports, clock=clock, sleep=no_sleep) as tenant:
-        yield World(clock=clock, cw=cw, tds=tds, tenant=tenant)
+        yield World(clock=clock, cw=cw, tds=tds, tenant=tenant, engine=live_engine(tenant))
 
 
 def simple_order(

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock
 from orderbridge.core.errors import redact
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
@@ -181,13 +182,14 @@ async def test_no_canary_leaks_across_the_failure_matrix(case: str, caplog: pyte
     try:
         async with open_tenant(config, store=store, transports=transports, clock=clock, sleep=no_sleep) as tenant:
             await run_setup(config, tenant.connectwise)
+            engine = live_engine(tenant)
             # A first clean cycle, so later failures also meet a PO with a status to PATCH.
             if not case.startswith("tds-") or case == "tds-connection-refused":
-                await tenant.engine.run_cycle()
+                await engine.run_cycle()
             MATRIX[case](Sims(cw, sims_tds, po["id"]))
             clock.advance(timedelta(days=10))  # shipped and invoiced by now: the cycle has writes to make
             try:
-                summary = await tenant.engine.run_cycle()
+                summary = await engine.run_cycle()
             except Exception as error:  # Fatal ones (401/403) end the cycle
                 texts += exception_texts(error)
             else:

@@ -69,9 +69,7 @@ async def test_backfill_of_200_old_pos_notifies_nobody_and_fills_the_reports(
             w.add(script, status_name="Closed" if closed else "Sent to Vendor", fields=fields)
 
         settings = quiet_settings(w.tenant.settings)
-        async with open_tenant(
-            settings, store=store, transports=transports(w), clock=w.clock, sleep=no_sleep, operator_view=False
-        ) as t:
+        async with open_tenant(settings, store=store, transports=transports(w), clock=w.clock, sleep=no_sleep) as t:
             summary = await run_backfill(t, since=now - timedelta(days=1))
         assert summary.seen == OLD and summary.failed == 0
         assert summary.events >= OLD, "every PO's history is recorded"

@@ -15,6 +15,7 @@ from world import simple_order, world
 
 from orderbridge.config import Settings
 from orderbridge.core.domain import CustomField, PurchaseOrder
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.store import Store
@@ -68,7 +69,7 @@ async def test_connectivity_problem(store: Store) -> None:
         via = transports(w)
         via.tdsynnex = None  # the real network, to a port nobody listens on
         async with open_tenant(offline, store=store, transports=via, clock=w.clock) as t:
-            summary = await t.engine.run_cycle()
+            summary = await live_engine(t).run_cycle()
         assert summary.failed == 1
         text = await diagnose(w, "PO-NET")
     assert "check(s) failed" in text and "cause: a connectivity problem" in text

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from orderbridge.core import domain
 from orderbridge.connectwise.models import (
     CustomFieldValueModel,
     ErrorBody,
@@ -21,6 +20,7 @@ from orderbridge.connectwise.models import (
     ShipmentMethodModel,
     UserDefinedFieldModel,
 )
+from orderbridge.core import domain
 
 PAYLOADS = Path(__file__).parents[1] / "payloads" / "connectwise"
 

@@ -10,26 +10,26 @@ from starlette.testclient import TestClient
 from web_fixtures import Webhook
 from world import simple_order, world
 
-from orderbridge.runners.operator import ObservedEngine
+from orderbridge.runners.operator import OperatorHooks
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.store import Store
 from orderbridge.store.alerts import list_alerts
 from orderbridge.store.facts import load_facts
+from orderbridge.sync.engine import Engine
 from orderbridge.web.app import create_app
 
 
 async def test_not_found_alert_opens_once_and_resolves_when_td_synnex_knows_the_po(store: Store) -> None:
     async with world(store, alerts={"not_found_hours": 24}) as w:
         await run_setup(w.tenant.settings, w.tenant.connectwise)
-        engine = ObservedEngine(
-            w.tenant.settings, connectwise=w.tenant.connectwise, tdsynnex=w.tenant.tdsynnex, store=store, clock=w.clock
-        )
+        hooks = OperatorHooks(w.tenant.settings, store, w.tenant.name)
+        engine = Engine(w.tenant, hooks=hooks)
         script = simple_order("PO-900", w.clock.now() + timedelta(days=2))
         # Typed into ConnectWise before TD SYNNEX has the order: notFound.
         po = w.cw.add_purchase_order(po_number="PO-900", status_name="Sent to Vendor", lines=cw_lines_for(script))
         await engine.run_cycle()
-        assert engine.last_alerts.opened == ()  # not for 24 hours yet
+        assert hooks.last_alerts.opened == ()  # not for 24 hours yet
         for _ in range(3):
             w.clock.advance(timedelta(hours=12))
             await engine.run_cycle()
@@ -40,7 +40,7 @@ async def test_not_found_alert_opens_once_and_resolves_when_td_synnex_knows_the_
         w.tds.add_order(script)
         w.clock.advance(timedelta(days=1))
         await engine.run_cycle()
-        assert [a.rule for a in engine.last_alerts.resolved] == ["not_found"]
+        assert [a.rule for a in hooks.last_alerts.resolved] == ["not_found"]
         assert list_alerts(store, tenant="default", state="open") == []
         facts = load_facts(store, "default", [po["id"]])[po["id"]]
         assert facts.not_found_since is None and facts.stage is not None
@@ -53,15 +53,14 @@ async def test_a_shipment_notifies_a_webhook_with_its_tracking_link(store: Store
     notifications = {"urls": [f"json://127.0.0.1:{webhook.port}/"], "stage_changes": ["shipped"]}
     async with world(store, notifications=notifications) as w:
         await run_setup(w.tenant.settings, w.tenant.connectwise)
-        engine = ObservedEngine(
-            w.tenant.settings, connectwise=w.tenant.connectwise, tdsynnex=w.tenant.tdsynnex, store=store, clock=w.clock
-        )
+        hooks = OperatorHooks(w.tenant.settings, store, w.tenant.name)
+        engine = Engine(w.tenant, hooks=hooks)
         w.add(simple_order("PO-901", w.clock.now(), tracking="541877002320"))
         await engine.run_cycle()
         assert webhook.bodies == []  # accepted is not a chosen stage
         w.clock.advance(timedelta(days=1, hours=1))
         await engine.run_cycle()
-        assert (engine.last_notify.sent, engine.last_notify.failed) == (1, 0)
+        assert (hooks.last_notify.sent, hooks.last_notify.failed) == (1, 0)
         [body] = webhook.bodies
         assert body["title"] == "[orderbridge] PO-901: Shipped"
         assert "https://www.fedex.com/fedextrack/?trknbr=541877002320" in str(body["message"])

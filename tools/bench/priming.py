@@ -32,6 +32,7 @@ from orderbridge.core.clock import SystemClock
 from orderbridge.runners.setup import run_setup
 from orderbridge.store import Store
 from orderbridge.sync.tenant import Transports, open_tenant
+from tools.bench.engine import bench_engine
 
 
 async def prime_in_process(
@@ -50,12 +51,10 @@ async def prime(settings_data: dict[str, Any], transports: Transports | None, *,
     settings = Settings(**settings_data)
     store = Store.open(settings.store.url)
     try:
-        async with open_tenant(
-            settings, store=store, transports=transports, clock=SystemClock(), operator_view=operator_view
-        ) as tenant:
+        async with open_tenant(settings, store=store, transports=transports, clock=SystemClock()) as tenant:
             await run_setup(settings, tenant.connectwise)
             began = time.perf_counter()
-            summary = await tenant.engine.run_cycle()
+            summary = await bench_engine(tenant, operator_view=operator_view).run_cycle()
             elapsed = time.perf_counter() - began
     finally:
         # The parent opens the file next; nothing of ours may hold it open (or keep a WAL unmerged).

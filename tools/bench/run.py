@@ -39,6 +39,7 @@ from orderbridge.runners.setup import run_setup
 from orderbridge.store import Store
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Transports, open_tenant
+from tools.bench.engine import bench_engine
 
 from .counting import CountingTransport
 from .marks import read_marks
@@ -157,9 +158,8 @@ async def _measured_cycle(
         tdsynnex=CountingTransport(counts, connections=opts.tds_concurrency),
     )
     sim.ask("snapshot")
-    async with open_tenant(
-        settings, store=store, transports=transports, clock=SystemClock(), operator_view=opts.operator_view
-    ) as tenant:
+    async with open_tenant(settings, store=store, transports=transports, clock=SystemClock()) as tenant:
+        engine = bench_engine(tenant, operator_view=opts.operator_view)
         profile = os.environ.get("ORDERBRIDGE_BENCH_PROFILE")
         profiler = cProfile.Profile() if profile else None
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -167,13 +167,13 @@ async def _measured_cycle(
         if profiler is not None:
             profiler.enable()
         async with traced(label):
-            summary = await tenant.engine.run_cycle()
+            summary = await engine.run_cycle()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         kernel = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys0
         if profiler is not None and profile:
             profiler.disable()
             profiler.dump_stats(f"{profile}.{label}")  # one file per measured cycle
-        hooks = tenant.engine.hooks
+        hooks = engine.hooks
         alerts = hooks.last_alerts if isinstance(hooks, OperatorHooks) else None
     open_now = None if alerts is None else len(alerts.opened) + len(alerts.still_open)
     return CycleFigures(summary, wall, cpu, counts, sim.ask("diff"), open_now, kernel)
@@ -228,10 +228,10 @@ def _prime_in_subprocess(data: dict[str, Any], opts: BenchOptions) -> dict[str, 
 async def _prime_here(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> dict[str, Any]:
     """`--prime cycle`: the priming cycle in this process, over the loopback sockets."""
     prime_settings = _settings(sim, url, opts, primed=False)
-    async with open_tenant(prime_settings, store=store, clock=SystemClock(), operator_view=opts.operator_view) as t:
+    async with open_tenant(prime_settings, store=store, clock=SystemClock()) as t:
         await run_setup(prime_settings, t.connectwise)
         began = time.perf_counter()
-        primed = await t.engine.run_cycle()
+        primed = await bench_engine(t, operator_view=opts.operator_view).run_cycle()
     elapsed = round(time.perf_counter() - began, 2)
     return {"seen": primed.seen, "writes": primed.writes, "failed": primed.failed, "prime_s": elapsed}
 

@@ -23,6 +23,7 @@ from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock
 from orderbridge.core.errors import Retriable, Skippable
 from orderbridge.http import JITTER
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
@@ -176,7 +177,7 @@ async def run_world(
     store = Store.open("sqlite://")
     try:
         async with open_tenant(settings, store=store, transports=transports, clock=clock, sleep=sleep) as tenant:
-            tenant.engine.rng = random.Random(seed)  # schedule jitter
+            engine = live_engine(tenant, rng=random.Random(seed))  # schedule jitter seeded too
             await run_setup(settings, tenant.connectwise)
             if faults:
                 apply_fault_spec(faults, cw, tds)
@@ -188,7 +189,7 @@ async def run_world(
                 result.cycles += 1
                 failed: set[str] = set(numbers)
                 try:
-                    summary = await tenant.engine.run_cycle()
+                    summary = await engine.run_cycle()
                     failed = {label for label, _ in summary.failures}
                     if summary.aborted:
                         # A PO-list page failed: the cycle is incomplete and the POs after that page

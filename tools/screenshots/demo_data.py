@@ -15,7 +15,7 @@ import httpx
 
 from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock
-from orderbridge.runners.operator import ObservedEngine
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import DemoBook, seed_demo_book
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
@@ -81,9 +81,7 @@ async def build_demo_history(
     )
     async with open_tenant(settings, store=store, transports=transports, clock=clock, sleep=_no_sleep) as tenant:
         await run_setup(settings, tenant.connectwise)
-        engine = ObservedEngine(
-            settings, connectwise=tenant.connectwise, tdsynnex=tenant.tdsynnex, store=store, clock=clock
-        )
+        engine = live_engine(tenant)
         for number in range(cycles):
             await engine.run_cycle()
             if number < cycles - 1:

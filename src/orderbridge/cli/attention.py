@@ -14,6 +14,7 @@ import sys
 import click
 from rich.table import Table
 
+from orderbridge.cli.common import console, guard, settings_of
 from orderbridge.store import Store
 from orderbridge.store.attention import attention_report
 
@@ -38,11 +39,10 @@ def _cell(value: object) -> object:
 @click.pass_context
 def attention(ctx: click.Context, tenant: str | None, threshold: int | None, fmt: str) -> None:
     """List the POs that need attention: failing cycle after cycle, with the last error and since when."""
-    from orderbridge.cli import _guard, _settings, console
 
-    @_guard
+    @guard
     def go() -> None:
-        settings = _settings(ctx)
+        settings = settings_of(ctx)
         limit = threshold or settings.sync.attention_after_failures
         store = Store.open(settings.store.url)
         try:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import click
 
+from orderbridge.cli.common import run_async
 from orderbridge.core.errors import ConfigError
 from orderbridge.troubleshoot.findings import Finding, Report
 
@@ -24,14 +25,13 @@ from orderbridge.troubleshoot.findings import Finding, Report
 @click.pass_context
 def doctor(ctx: click.Context, po_number: str | None, tenant: str | None, raw: bool, as_json: bool) -> None:
     """Check config, credentials, connectivity, ConnectWise setup and the store; or explain one PO."""
-    from orderbridge.cli import _run
-    from orderbridge.config.tenants import load_tenants
+    from orderbridge.config.tenants import load_config
     from orderbridge.store import Store
     from orderbridge.troubleshoot.doctor import check_tenant, explain_po
 
     report = Report()
     try:
-        tenants = load_tenants(ctx.ensure_object(dict).get("config_path"))
+        tenants = load_config(ctx.ensure_object(dict).get("config_path")).tenants
     except ConfigError as exc:
         report.add(
             "config",
@@ -56,9 +56,9 @@ def doctor(ctx: click.Context, po_number: str | None, tenant: str | None, raw: b
     try:
         for config in chosen:
             if po_number is None:
-                report.add(f"tenant {config.name}", _run(check_tenant(config.name, config.settings, store, now)))
+                report.add(f"tenant {config.name}", run_async(check_tenant(config.name, config.settings, store, now)))
                 continue
-            findings, payload = _run(explain_po(config.name, config.settings, store, po_number, now))
+            findings, payload = run_async(explain_po(config.name, config.settings, store, po_number, now))
             report.add(f"PO {po_number} (tenant {config.name})", findings)
             if payload is not None and raw_body is None:
                 raw_body = payload.body

@@ -8,30 +8,28 @@ from __future__ import annotations
 
 import click
 
+from orderbridge.cli.common import config_of, guard, parse_when, print_summary, run_async
+from orderbridge.config.tenants import TenantConfig
+from orderbridge.runners.replay import run_replay
 from orderbridge.sync.summary import CycleSummary
+from orderbridge.sync.tenant import open_tenant
 
 
 @click.command()
 @click.option("--since", required=True, help="Replay answers fetched since this date (YYYY-MM-DD or ISO; UTC).")
 @click.option("--po", "po_number", default=None, help="Only this PO number.")
 @click.option("--dry-run", is_flag=True, help="Print the changes it would make; write nothing.")
+@click.option("--tenant", "names", multiple=True, help="Only this tenant (repeatable; default: every tenant).")
 @click.pass_context
-def replay(ctx: click.Context, since: str, po_number: str | None, dry_run: bool) -> None:
+@guard
+def replay(ctx: click.Context, since: str, po_number: str | None, dry_run: bool, names: tuple[str, ...]) -> None:
     """Re-run the planner over stored TD SYNNEX answers and apply the difference."""
-    from orderbridge.cli import _guard, _parse_when, _run, _settings, print_summary
-    from orderbridge.runners.replay import run_replay
-    from orderbridge.sync.tenant import open_tenant
+    start = parse_when(since)
+    assert start is not None  # --since is required
 
-    @_guard
-    def go() -> None:
-        settings = _settings(ctx)
-        start = _parse_when(since)
-        assert start is not None  # --since is required
+    async def work(tenant_config: TenantConfig) -> CycleSummary:
+        async with open_tenant(tenant_config.settings, name=tenant_config.name) as tenant:
+            return await run_replay(tenant, since=start, po_number=po_number, dry_run=dry_run)
 
-        async def work() -> CycleSummary:
-            async with open_tenant(settings) as tenant:
-                return await run_replay(tenant, since=start, po_number=po_number, dry_run=dry_run)
-
-        print_summary(_run(work()))
-
-    go()
+    for tenant_config in config_of(ctx).select(names):
+        print_summary(run_async(work(tenant_config)))

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
+from orderbridge.cli.common import guard, settings_of
+
 
 def _day(value: str | None, *, end: bool = False) -> datetime | None:
     if not value:
@@ -26,15 +28,14 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
 @click.pass_context
 def report(ctx: click.Context, tenant: str | None, since: str | None, until: str | None, fmt: str) -> None:
     """Average days between stages, on-time shipping, carriers, warehouses, error rate, update delay."""
-    from orderbridge.cli import _guard, _settings
 
-    @_guard
+    @guard
     def go() -> None:
         from orderbridge.reports.load import load_report
         from orderbridge.reports.render import ReportFormat, write_report
         from orderbridge.store import Store
 
-        settings = _settings(ctx)
+        settings = settings_of(ctx)
         store = Store.open(settings.store.url)
         try:
             figures = load_report(

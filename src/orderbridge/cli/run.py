@@ -16,9 +16,9 @@ from collections.abc import Iterator, Sequence
 import click
 import uvicorn
 
-from orderbridge.config.tenants import TenantConfig, load_tenants
+from orderbridge.cli.common import config_of, guard
+from orderbridge.config.tenants import TenantConfig
 from orderbridge.core.clock import SystemClock
-from orderbridge.core.errors import ConfigError
 from orderbridge.core.runtime import tune_for_sync
 from orderbridge.runners.daemon import Daemon
 from orderbridge.runners.metrics import DaemonMetrics, metrics_app
@@ -36,26 +36,15 @@ def run(
     ctx: click.Context, names: tuple[str, ...], metrics_port: int | None, metrics_host: str, cycles: int | None
 ) -> None:
     """Run the sync daemon: due-only cycles for every tenant until SIGTERM or Ctrl-C."""
-    from orderbridge.cli import _guard
 
-    @_guard
+    @guard
     def go() -> None:
-        tenants = select_tenants(load_tenants(ctx.ensure_object(dict).get("config_path")), names)
+        tenants = config_of(ctx).select(names)
         _configure_logging()
         tune_for_sync()
         asyncio.run(serve(tenants, metrics_host=metrics_host, metrics_port=metrics_port, max_cycles=cycles))
 
     go()
-
-
-def select_tenants(tenants: Sequence[TenantConfig], names: Sequence[str]) -> list[TenantConfig]:
-    if not names:
-        return list(tenants)
-    known = {tenant.name: tenant for tenant in tenants}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ConfigError("--tenant", f"no tenant named {', '.join(unknown)}; the config has {', '.join(known)}")
-    return [known[name] for name in dict.fromkeys(names)]
 
 
 async def serve(

@@ -12,6 +12,7 @@ import sys
 import click
 from rich.table import Table
 
+from orderbridge.cli.common import console, guard, settings_of
 from orderbridge.store import ActivityFilter, Store
 
 ICONS = {"observe": "seen", "write": "wrote", "event": "event", "note": "note", "error": "ERROR", "attention": "ATTN"}
@@ -24,11 +25,10 @@ ICONS = {"observe": "seen", "write": "wrote", "event": "event", "note": "note", 
 @click.pass_context
 def show(ctx: click.Context, po_number: str, tenant: str | None, as_json: bool) -> None:
     """Show one PO's timeline: observations, stage changes, writes, notes and errors."""
-    from orderbridge.cli import _guard, _settings, console
 
-    @_guard
+    @guard
     def go() -> None:
-        settings = _settings(ctx)
+        settings = settings_of(ctx)
         store = Store.open(settings.store.url)
         try:
             entries = store.query_activity(ActivityFilter(tenant=tenant, po_number=po_number, limit=None))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from orderbridge.cli.common import config_of, console, guard
 from orderbridge.config import is_loopback_host
 from orderbridge.core.errors import register_secret
 
@@ -38,22 +39,20 @@ def check_binding(host: str, token: str | None) -> None:
 @click.pass_context
 def web(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     """Serve the dashboard until interrupted."""
-    from orderbridge.cli import _guard, _settings, console
 
-    @_guard
+    @guard
     def go() -> None:
         check_binding(host, token)
         register_secret(token)
         import uvicorn
 
         from orderbridge.callbacks.receiver import callback_routes
-        from orderbridge.config.directory import worker_tenants
+        from orderbridge.config.directory import directory_of
         from orderbridge.runners.metrics import DaemonMetrics, metrics_routes, store_refresher
         from orderbridge.store import Store
         from orderbridge.web.app import create_app
 
-        settings = _settings(ctx)
-        _, tenants = worker_tenants(ctx.ensure_object(dict).get("config_path"))
+        settings, tenants = directory_of(config_of(ctx))
         store = Store.open(settings.store.url)
         try:
             metrics = DaemonMetrics()

@@ -14,6 +14,7 @@ import os
 import click
 from rich.console import Console
 
+from orderbridge.cli.common import console, guard
 from orderbridge.config.directory import worker_tenants
 from orderbridge.core.errors import SetupError
 from orderbridge.core.runtime import tune_for_sync
@@ -57,11 +58,10 @@ async def run_worker(
 def worker(ctx: click.Context, concurrency: int | None, name: str | None, schema_only: bool) -> None:
     """Scale-out worker: sync due tenants from the shared PostgreSQL queue until stopped."""
     # Imported here: cli.py imports this module at its end, so a module-level import would be circular.
-    from orderbridge.cli import _guard, console
 
     config_path = ctx.ensure_object(dict).get("config_path")
 
-    @_guard
+    @guard
     def go() -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         # httpx logs every URL at INFO; ours are not secret, but the worker's log is about jobs.

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from orderbridge.config.settings import Settings
-from orderbridge.config.tenants import load_tenants
+from orderbridge.config.tenants import Config, load_config
 from orderbridge.core.errors import ConfigError
 
 TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -45,14 +45,19 @@ class StaticTenants:
 
 
 def worker_tenants(path: str | os.PathLike[str] | None = None) -> tuple[Settings, StaticTenants]:
-    """(the shared settings, every tenant) from the config file; the shared settings are the first
-    tenant's, whose `[worker]` and `[store]` are the file's top-level sections unless a tenant overrides."""
-    configs = load_tenants(path)
-    first = configs[0].settings
-    for config in configs[1:]:
-        if config.settings.store.url != first.store.url:
+    """`directory_of` the config file at `path`."""
+    return directory_of(load_config(path))
+
+
+def directory_of(config: Config) -> tuple[Settings, StaticTenants]:
+    """(the shared settings, every tenant); the shared settings are the first tenant's, whose `[worker]`
+    and `[store]` are the file's top-level sections unless a tenant overrides them."""
+    first = config.shared
+    for tenant in config.tenants[1:]:
+        if tenant.settings.store.url != first.store.url:
             raise ConfigError(
-                f"tenants.{config.name}.store.url",
-                "every tenant of `orderbridge worker` must share one store (the job queue lives in it)",
+                f"tenants.{tenant.name}.store.url",
+                "every tenant of `orderbridge worker` and `orderbridge web` must share one store "
+                "(the job queue and the callback inbox live in it)",
             )
-    return first, StaticTenants({config.name: config.settings for config in configs})
+    return first, StaticTenants({tenant.name: tenant.settings for tenant in config.tenants})

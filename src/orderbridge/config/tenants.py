@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,39 @@ class TenantConfig:
 
     def __repr__(self) -> str:
         return f"TenantConfig(name={self.name!r})"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every tenant one config file names, in file order (at least one)."""
+
+    tenants: tuple[TenantConfig, ...]
+
+    @property
+    def shared(self) -> Settings:
+        """The first tenant's settings: its `[store]`, `[worker]`, `[http]`... are the file's top-level
+        sections unless that tenant overrides them. Commands that read the store or serve the dashboard
+        use these."""
+        return self.tenants[0].settings
+
+    @property
+    def names(self) -> list[str]:
+        return [tenant.name for tenant in self.tenants]
+
+    def select(self, names: Sequence[str]) -> list[TenantConfig]:
+        """The tenants named (all when none is), or ConfigError naming the unknown ones."""
+        if not names:
+            return list(self.tenants)
+        known = {tenant.name: tenant for tenant in self.tenants}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ConfigError("--tenant", f"no tenant named {', '.join(unknown)}; the config has {', '.join(known)}")
+        return [known[name] for name in dict.fromkeys(names)]
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """The one loader every command uses: one tenant or many, from the file and ORDERBRIDGE_* variables."""
+    return Config(tuple(load_tenants(path)))
 
 
 class _FileOnlySettings(Settings):

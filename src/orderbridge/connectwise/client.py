@@ -44,6 +44,13 @@ _log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
+def tracked(tracking_field: str) -> str:
+    """The `customFieldConditions` of a tracked PO: the checkbox field `tracking_field` is ticked.
+
+    Checkbox filter syntax `value=true` is UNCONFIRMED; it is the form the DG grammar implies."""
+    return all_of(condition("caption", "=", tracking_field), condition("value", "=", True))
+
+
 class ConnectWiseClient:
     """One tenant's ConnectWise API. Pass `transport=httpx.ASGITransport(app)` to talk to the simulator."""
 
@@ -146,32 +153,46 @@ class ConnectWiseClient:
             found.extend(parse(model, item, what, reply) for item in items)
         return found
 
-    async def iter_tracked_purchase_orders(
-        self, *, tracking_field: str, updated_since: datetime | None = None
+    async def list_purchase_orders(
+        self,
+        *,
+        conditions: str | None = None,
+        custom_field_conditions: str | None = None,
+        page_size: int | None = None,
+        what: str = "purchase order list",
+        skip_unreadable: bool = True,
     ) -> AsyncIterator[PurchaseOrder]:
-        """Open POs whose checkbox custom field `tracking_field` is ticked, streamed in id order.
+        """POs matching ConnectWise `conditions` / `customFieldConditions`, streamed in id order a page at
+        a time (forward-only paging), so a 100k-PO tenant is never held in memory at once.
 
-        One malformed record is logged and skipped, so it cannot hide every PO after it.
+        With `skip_unreadable`, one malformed record is logged and skipped so it cannot hide every PO
+        after it; without, it raises MalformedResponse (a listing whose gaps would be read as "gone").
         """
-        filters = [condition("closedFlag", "=", False)]
-        if updated_since is not None:
-            filters.append(condition("_info/lastUpdated", ">=", updated_since))
-        params = {
-            "conditions": all_of(*filters),
-            # Checkbox filter syntax `value=true` is UNCONFIRMED; it is the form the DG grammar implies.
-            "customFieldConditions": all_of(condition("caption", "=", tracking_field), condition("value", "=", True)),
-            "pageSize": self._settings.page_size,
-        }
-        what = "purchase order list"
+        params: dict[str, Any] = {"pageSize": page_size or self._settings.page_size}
+        if conditions:
+            params["conditions"] = conditions
+        if custom_field_conditions:
+            params["customFieldConditions"] = custom_field_conditions
         async for reply, items in self._pages(PO_PATH, params, what=what, forward_only=True):
             for item in items:
                 try:
                     po = parse(PurchaseOrderModel, item, what, reply)
                 except MalformedResponse as exc:
+                    if not skip_unreadable:
+                        raise
                     record = item.get("id") if isinstance(item, dict) else None
                     _log.warning("skipping unreadable purchase order %s: %s", record, exc)
                     continue
                 yield po.to_domain()
+
+    def iter_tracked_purchase_orders(
+        self, *, tracking_field: str, updated_since: datetime | None = None
+    ) -> AsyncIterator[PurchaseOrder]:
+        """Open POs whose checkbox custom field `tracking_field` is ticked, streamed in id order."""
+        filters = [condition("closedFlag", "=", False)]
+        if updated_since is not None:
+            filters.append(condition("_info/lastUpdated", ">=", updated_since))
+        return self.list_purchase_orders(conditions=all_of(*filters), custom_field_conditions=tracked(tracking_field))
 
     async def get_purchase_order(self, po_id: int) -> PurchaseOrder:
         what = f"PO {po_id}"

@@ -27,9 +27,11 @@ from datetime import datetime, timedelta
 from orderbridge.core.clock import Clock
 from orderbridge.core.errors import redact
 from orderbridge.runners.metrics import DaemonMetrics, HealthReport, error_kind
+from orderbridge.runners.operator import live_engine
 from orderbridge.store.cursors import first_write_per_po, next_due_at, stage_counts
 from orderbridge.store.inbox import mark_processed, pending_callbacks
 from orderbridge.sync.discovery import IncrementalDiscovery
+from orderbridge.sync.engine import Engine
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
 
@@ -76,6 +78,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self.health_state = {tenant.name: TenantHealth() for tenant in tenants}
         self.discovery: dict[str, IncrementalDiscovery] = {}
+        self.engines: dict[str, Engine] = {}
         for tenant in self.tenants:
             discovery = IncrementalDiscovery(
                 tenant.settings,
@@ -85,8 +88,8 @@ class Daemon:
                 clock=clock,
                 stopping=self._stop.is_set,
             )
-            tenant.engine.discover = discovery
             self.discovery[tenant.name] = discovery
+            self.engines[tenant.name] = live_engine(tenant, discover=discovery)
 
     def stop(self) -> None:
         """Stop taking new work; safe to call from a signal handler (on the loop's thread)."""
@@ -153,7 +156,8 @@ class Daemon:
         pending = pending_callbacks(tenant.store, tenant.name)
         discovery = self.discovery[tenant.name]
         listings = discovery.listings
-        cycle = asyncio.create_task(tenant.engine.run_cycle(due_only=True, force={p.po_id for p in pending}))
+        engine = self.engines[tenant.name]
+        cycle = asyncio.create_task(engine.run_cycle(due_only=True, force={p.po_id for p in pending}))
         summary = await self._finish(cycle, tenant.settings.daemon.stop_deadline_s)
         # A listing cut short (stop, or a page that failed) commits nothing, so the next cycle lists that
         # range again, and the callbacks it may not have reached stay pending, so they are forced again.

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orderbridge.config import Settings
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.serve import SimulatorPair, running_simulators
 from orderbridge.sync.tenant import open_tenant
@@ -56,10 +57,11 @@ async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
         out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
         out.print(f"{orders} purchase orders marked 'Send to TDS'; simulated time starts {_day(sims)}")
         async with open_tenant(settings, clock=sims.clock) as tenant:
+            engine = live_engine(tenant)
             report = await run_setup(settings, tenant.connectwise)
             out.print("setup: " + "; ".join(report.lines()))
             for number in range(1, cycles + 1):
-                summary = await tenant.engine.run_cycle()
+                summary = await engine.run_cycle()
                 out.rule(f"cycle {number} - {_day(sims)}")
                 for po, text in summary.transitions[:14]:
                     out.print(f"  {po}: {text}")
@@ -76,7 +78,7 @@ async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
                 if number < cycles:
                     sims.clock.advance(DEMO_STEP)
             writes_before = len(sims.connectwise.request_log.writes())
-            again = await tenant.engine.run_cycle()
+            again = await engine.run_cycle()
             logged = len(sims.connectwise.request_log.writes()) - writes_before
             out.rule("one more cycle, nothing new at TD SYNNEX")
             out.print(

@@ -2,12 +2,14 @@
 
 `OperatorHooks` is the engine's `CycleHooks`: it buffers what each planned check saw, builds and saves
 the fact rows in the engine's batch flush, and after the cycle evaluates alerts and sends notifications.
-`ObservedEngine` is an engine with them attached (the screenshots, the web tests, `orderbridge web`'s demo data).
+`live_engine` builds the engine of a live cycle with them attached; `QuietHooks` is the variant that
+records facts and tells nobody (backfill, replay).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +23,8 @@ from orderbridge.notify.send import NotifyResult, notify
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.facts import FactsRow, load_facts, save_facts
-from orderbridge.sync.engine import Engine
+from orderbridge.sync.engine import Discover, Engine
+from orderbridge.sync.tenant import Tenant
 
 log = logging.getLogger("orderbridge.alerts")
 
@@ -125,17 +128,15 @@ class _Observation:
     events: tuple[EventRecord, ...]
 
 
-class ObservedEngine(Engine):
-    """An engine with the operator hooks attached, and the last cycle's alert and notification results."""
+class QuietHooks(OperatorHooks):
+    """The operator hooks minus everything that reaches a person: facts are saved, nothing is sent
+    (backfill and replay: their events were news when they first happened)."""
 
-    def __init__(self, settings: Settings, *, store: Store, tenant: str = "default", **kwargs: Any) -> None:
-        self.operator = OperatorHooks(settings, store, tenant)
-        super().__init__(settings, store=store, tenant=tenant, hooks=self.operator, **kwargs)
+    async def after_cycle(self, now: datetime) -> Any:
+        self.flush()
+        return None
 
-    @property
-    def last_alerts(self) -> AlertOutcome:
-        return self.operator.last_alerts
 
-    @property
-    def last_notify(self) -> NotifyResult:
-        return self.operator.last_notify
+def live_engine(tenant: Tenant, *, discover: Discover | None = None, rng: random.Random | None = None) -> Engine:
+    """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications)."""
+    return Engine(tenant, discover=discover, hooks=OperatorHooks(tenant.settings, tenant.store, tenant.name), rng=rng)

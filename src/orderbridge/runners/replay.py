@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from orderbridge.core.domain import Invoice, PurchaseOrder
 from orderbridge.core.errors import Skippable
-from orderbridge.runners.backfill import QuietHooks
+from orderbridge.runners.operator import QuietHooks
 from orderbridge.store import TrackedOrder
 from orderbridge.store.payloads import TDSYNNEX, Payload, latest_payloads, payload_po_ids
+from orderbridge.sync.engine import Engine
 from orderbridge.sync.observe import Observation, Observer, fingerprint
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
@@ -34,8 +35,8 @@ class StoredObserver(Observer):
     """An `Observer` that answers from the payload store. It never calls TD SYNNEX (the client it
     inherits stays unused); ConnectWise lines are read because the plan must match ConnectWise now."""
 
-    def __init__(self, base: Observer, stored: dict[int, Payload], tz: ZoneInfo) -> None:
-        super().__init__(tdsynnex=base.tds, connectwise=base.cw, invoices=None, partner=None)
+    def __init__(self, tenant: Tenant, stored: dict[int, Payload], tz: ZoneInfo) -> None:
+        super().__init__(tdsynnex=tenant.tdsynnex, connectwise=tenant.connectwise, invoices=None, partner=None)
         self.stored = stored
         self.tz = tz
 
@@ -67,15 +68,17 @@ async def run_replay(
 ) -> CycleSummary:
     """Re-plan every PO with a TD SYNNEX answer stored since `since` (or just `po_number`) and apply
     the difference. Notifications stay off: replayed events were news when they first happened."""
-    engine = tenant.engine
     ids = payload_po_ids(tenant.store, tenant.name, since=since, po_number=po_number)
     stored = latest_payloads(tenant.store, tenant.name, ids, TDSYNNEX)
-    engine.observer = StoredObserver(engine.observer, stored, ZoneInfo(tenant.settings.tdsynnex.timezone))
-    engine.hooks = QuietHooks(tenant.settings, tenant.store, tenant.name)
 
     async def discover() -> AsyncIterator[PurchaseOrder]:
         for po_id in ids:
             yield await tenant.connectwise.get_purchase_order(po_id)
 
-    engine.discover = discover
+    engine = Engine(
+        tenant,
+        discover=discover,
+        observer=StoredObserver(tenant, stored, ZoneInfo(tenant.settings.tdsynnex.timezone)),
+        hooks=QuietHooks(tenant.settings, tenant.store, tenant.name),
+    )
     return await engine.run_cycle(dry_run=dry_run)

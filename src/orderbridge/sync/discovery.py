@@ -27,10 +27,8 @@ from typing import Any
 import httpx
 
 from orderbridge.config import Settings
-from orderbridge.connectwise.client import PO_PATH, ConnectWiseClient
-from orderbridge.connectwise.conditions import all_of, condition
-from orderbridge.connectwise.models import PurchaseOrderModel
-from orderbridge.connectwise.replies import parse
+from orderbridge.connectwise.client import PO_PATH, ConnectWiseClient, tracked
+from orderbridge.connectwise.conditions import condition
 from orderbridge.core.clock import Clock
 from orderbridge.core.domain import PurchaseOrder
 from orderbridge.store import Store
@@ -100,7 +98,7 @@ def by_id_condition(ids: Iterable[int]) -> str:
 
 
 class IncrementalDiscovery:
-    """A swappable `Engine.discover` for one tenant. Call it once per cycle, then `commit()` on success."""
+    """The daemon's `discover` source for one tenant's engine. Call it once per cycle, then `commit()` on success."""
 
     def __init__(
         self,
@@ -127,8 +125,7 @@ class IncrementalDiscovery:
 
     @property
     def _custom(self) -> str:
-        caption = self.settings.connectwise.tracking_field
-        return all_of(condition("caption", "=", caption), condition("value", "=", True))
+        return tracked(self.settings.connectwise.tracking_field)
 
     async def _listing(self) -> AsyncIterator[PurchaseOrder]:
         now = self.clock.now()
@@ -180,7 +177,7 @@ class IncrementalDiscovery:
         else:
             self.report.mode = "by-id" if chunks else "incremental"
         for chunk in chunks:
-            batch = [po async for po in self._by_ids(chunk, params) if self._still_ours(po)]
+            batch = [po async for po in self._by_ids(chunk) if self._still_ours(po)]
             self.report.by_id_calls += 1
             returned.update(po.id for po in batch)
             for po in self._fresh(batch, seen, newest, track_cursor=False):
@@ -221,14 +218,14 @@ class IncrementalDiscovery:
             newest.extend(po.last_updated for po in batch if po.last_updated is not None)
         return fresh
 
-    async def _by_ids(self, ids: Sequence[int], params: dict[str, Any]) -> AsyncIterator[PurchaseOrder]:
-        query = {**params, "conditions": by_id_condition(ids)}
-        what = "purchase orders by id"
-        # The client has no public `ids=` listing yet (asked of its owner); `_pages` is its one paging
-        # policy, so the by-id listing reuses it rather than re-implementing forward-only paging here.
-        async for reply, items in self.cw._pages(PO_PATH, query, what=what, forward_only=True):
-            for item in items:
-                yield parse(PurchaseOrderModel, item, what, reply).to_domain()
+    def _by_ids(self, ids: Sequence[int]) -> AsyncIterator[PurchaseOrder]:
+        # A record it cannot read raises rather than being skipped: a gap here would read as "gone" and park it.
+        return self.cw.list_purchase_orders(
+            conditions=by_id_condition(ids),
+            custom_field_conditions=self._custom,
+            what="purchase orders by id",
+            skip_unreadable=False,
+        )
 
     def _full_calls(self, now: datetime) -> int:
         tracked = active_count(self.store, self.tenant, now)

@@ -16,14 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from orderbridge.config import Settings
-from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.core.clock import Clock
 from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
 from orderbridge.core.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
 from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
 from orderbridge.rules.schedule import next_check
-from orderbridge.store import EventRecord, Store, SyncRecord, TrackedOrder
+from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
@@ -31,9 +28,7 @@ from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.quiet import Quiet, cycle_signature
 from orderbridge.sync.summary import CycleSummary, PlannedChange
-from orderbridge.tdsynnex.client import TDSynnexClient
-from orderbridge.tdsynnex.invoices import InvoiceClient
-from orderbridge.tdsynnex.partner import PartnerClient
+from orderbridge.sync.tenant import Tenant
 
 STORE_BATCH = 500  # checks per store transaction; a crash forgets at most these, and the next cycle redoes them
 PAGE_BATCH = 500
@@ -92,42 +87,41 @@ class _Cycle:
 
 
 class Engine:
-    """Runs cycles for one tenant. Clients and store are injected so tests mount the simulators."""
+    """Runs cycles for one tenant. Every variant of a cycle is chosen here, at construction: `discover`
+    (which POs a cycle looks at; default: every open tracked PO, one call per 1,000), `observer` (where
+    the answers come from; default: TD SYNNEX through the tenant's clients) and `hooks` (the operator's
+    view: facts, alerts, notifications; default: none). Nothing is swapped in after construction."""
 
     def __init__(
         self,
-        settings: Settings,
+        tenant: Tenant,
         *,
-        connectwise: ConnectWiseClient,
-        tdsynnex: TDSynnexClient,
-        store: Store,
-        clock: Clock,
-        tenant: str = "default",
-        invoices: InvoiceClient | None = None,
-        partner: PartnerClient | None = None,
+        discover: Discover | None = None,
+        observer: Observer | None = None,
         hooks: CycleHooks | None = None,
+        rng: random.Random | None = None,
     ) -> None:
+        settings = tenant.settings
         self.settings = settings
+        self.tenant = tenant.name
+        self.cw = tenant.connectwise
+        self.store = tenant.store
+        self.clock = tenant.clock
         self.hooks = hooks
-        self.cw = connectwise
-        self.tds = tdsynnex
-        self.store = store
-        self.clock = clock
-        self.tenant = tenant
-        self.observer = Observer(tdsynnex=tdsynnex, connectwise=connectwise, invoices=invoices, partner=partner)
+        self.observer = observer or Observer(
+            tdsynnex=tenant.tdsynnex, connectwise=tenant.connectwise, invoices=tenant.invoices, partner=tenant.partner
+        )
+        self.discover: Discover = discover or self._list_tracked
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
-        self.rng = random.Random()
+        self.rng = rng or random.Random()  # schedule jitter; a seeded one makes a run reproducible
         # The answers behind each decision, for `doctor` and `replay` (store/payloads.py).
         self.payloads = (
-            PayloadRecorder(store, tenant, retention_days=settings.payloads.retention_days)
+            PayloadRecorder(tenant.store, tenant.name, retention_days=settings.payloads.retention_days)
             if settings.payloads.enabled
             else None
         )
-        # Which POs a cycle looks at. The default lists every open tracked PO (one call per 1,000);
-        # the daemon swaps in incremental discovery without the engine knowing how it works.
-        self.discover: Discover = self.list_tracked
 
-    def list_tracked(self) -> AsyncIterator[PurchaseOrder]:
+    def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
         return self.cw.iter_tracked_purchase_orders(tracking_field=self.settings.connectwise.tracking_field)
 
     async def run_cycle(

@@ -1,7 +1,8 @@
-"""Wiring for one tenant: the two clients, the store and the engine, built from settings.
+"""One tenant's connections: its two services' clients, its store and its clock, built from settings.
 
 Production passes no transports; tests and the demo pass `httpx.ASGITransport`s that mount the
-simulators in-process, which is the only difference between the two.
+simulators in-process, which is the only difference between the two. An engine is not part of a
+tenant: each runner builds the engine for its own variant of a cycle (runners/).
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ import httpx
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.core.clock import Clock, SystemClock
-from orderbridge.runners.operator import OperatorHooks
 from orderbridge.store import Store
-from orderbridge.sync.engine import Engine
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.tdsynnex.invoices import InvoiceClient
 from orderbridge.tdsynnex.partner import PartnerClient
@@ -41,7 +40,7 @@ class Tenant:
     connectwise: ConnectWiseClient
     tdsynnex: TDSynnexClient
     store: Store
-    engine: Engine
+    clock: Clock
     invoices: InvoiceClient | None = None
     partner: PartnerClient | None = None
 
@@ -55,9 +54,8 @@ async def open_tenant(
     clock: Clock | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     name: str = "default",
-    operator_view: bool = True,
 ) -> AsyncIterator[Tenant]:
-    """`operator_view=False` leaves out facts, alerts and notifications (backfill, benchmarks)."""
+    """The tenant's clients (closed on exit) and store (closed on exit only when opened here)."""
     transports = transports or Transports()
     clock = clock or SystemClock()
     own_store = store is None
@@ -82,24 +80,13 @@ async def open_tenant(
         else None
     )
     try:
-        engine = Engine(
-            settings,
-            connectwise=cw,
-            tdsynnex=tds,
-            store=store,
-            clock=clock,
-            tenant=name,
-            invoices=invoices,
-            partner=partner,
-            hooks=OperatorHooks(settings, store, name) if operator_view else None,
-        )
         yield Tenant(
             name=name,
             settings=settings,
             connectwise=cw,
             tdsynnex=tds,
             store=store,
-            engine=engine,
+            clock=clock,
             invoices=invoices,
             partner=partner,
         )

@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from orderbridge.config import Settings
-from orderbridge.connectwise.client import PO_PATH, ConnectWiseClient
+from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.connectwise.conditions import condition
-from orderbridge.connectwise.models import PurchaseOrderModel
-from orderbridge.connectwise.replies import parse
 from orderbridge.core.domain import PurchaseOrder
-from orderbridge.core.errors import MalformedResponse, OrderbridgeError
+from orderbridge.core.errors import OrderbridgeError
 from orderbridge.store import ActivityFilter, Store, TrackedOrder
 from orderbridge.store.payloads import TDSYNNEX, Payload, latest_payloads
 from orderbridge.store.rows import tracked_from_row
@@ -59,15 +57,11 @@ def near_numbers(store: Store, tenant: str, po_number: str) -> list[str]:
 
 async def find_live(cw: ConnectWiseClient, po_number: str) -> PurchaseOrder | None:
     """The ConnectWise PO with exactly this number, open or closed, marked or not."""
-    what = f"PO {po_number!r}"
-    params = {"conditions": condition("poNumber", "=", po_number), "pageSize": 10}
-    # The client lists only tracked POs publicly; its paging helper is what sync/discovery.py uses too.
-    async for reply, items in cw._pages(PO_PATH, params, what=what, forward_only=True):
-        for item in items:
-            try:
-                return parse(PurchaseOrderModel, item, what, reply).to_domain()
-            except MalformedResponse:
-                continue
+    listing = cw.list_purchase_orders(
+        conditions=condition("poNumber", "=", po_number), page_size=10, what=f"PO {po_number!r}"
+    )
+    async for po in listing:
+        return po
     return None
 
 

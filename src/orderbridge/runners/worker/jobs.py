@@ -17,6 +17,7 @@ from orderbridge.config import Settings
 from orderbridge.config.directory import TenantDirectory
 from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.core.errors import OrderbridgeError, redact
+from orderbridge.runners.operator import live_engine
 from orderbridge.store import ActivityEntry, Store
 from orderbridge.store.inbox import mark_processed, pending_callbacks
 from orderbridge.sync.summary import CycleSummary
@@ -61,7 +62,7 @@ async def sync_tenant_once(runtime: WorkerRuntime, tenant: str) -> CycleSummary 
             sleep=runtime.sleep,
             name=tenant,
         ) as opened:
-            summary = await opened.engine.run_cycle(due_only=True, force={p.po_id for p in pending})
+            summary = await live_engine(opened).run_cycle(due_only=True, force={p.po_id for p in pending})
     except Exception as exc:
         _record_failure(store, tenant, started, runtime.clock.now(), exc)
         raise
