@@ -12,8 +12,8 @@ import httpx
 import pytest
 from callback_world import RECEIVER_HOST, Fleet, Site
 
-from orderbridge.callbacks.verify import signature_for
 from orderbridge.connectwise.client import ConnectWiseClient
+from orderbridge.connectwise.signatures import signature_for
 from orderbridge.core.clock import SimClock
 from orderbridge.core.errors import WriteRejected
 from orderbridge.runners.callbacks import register_callbacks

@@ -24,10 +24,9 @@ from orderbridge.callbacks.verify import (
     Origin,
     ip_forbidden,
     read_key_url,
-    signature_for,
-    signature_matches,
 )
 from orderbridge.config import CallbacksSettings
+from orderbridge.connectwise.signatures import signature_for, signature_matches
 from orderbridge.core.clock import SimClock
 
 TENANT = Origin("https", "cw.example.com", 443)

@@ -29,7 +29,8 @@ from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, Ord
 from orderbridge.simulators.tdsynnex.render import render_status_response
 from orderbridge.simulators.tdsynnex.state import Account, TDSynnexState
 from orderbridge.simulators.tdsynnex.timeline import ScriptError
-from orderbridge.tdsynnex.xml import build_status_request, parse_status_response, safe_fromstring
+from orderbridge.tdsynnex.xml import build_status_request, parse_status_response
+from orderbridge.tdsynnex.xmlfields import safe_fromstring
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 START = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for

@@ -173,7 +173,7 @@ def test_candidates_find_what_every_row_would(
 ) -> None:
     config, now, rows, tracked = scenario
     # One store for every example: empty it rather than migrate a new one each time.
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         connection.execute(order_facts.delete())
         connection.execute(tracked_orders.delete())
     save_facts(store, rows)

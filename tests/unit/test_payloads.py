@@ -52,7 +52,7 @@ def test_bodies_are_stored_compressed(store: Store) -> None:
     recorder = PayloadRecorder(store, "t", retention_days=30)
     recorder.record(7, "PO-7", TDSYNNEX, body, T0)
     recorder.flush()
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         blob, size = connection.execute(select(payloads.c.body, payloads.c.size)).one()
     assert size == len(body) and len(blob) < len(body) // 5
     assert zlib.decompress(blob) == body
@@ -76,7 +76,7 @@ def test_secrets_are_redacted_before_storing(store: Store) -> None:
     recorder = PayloadRecorder(store, "t", retention_days=30)
     recorder.record(3, "PO-3", TDSYNNEX, leaky + answer("accepted"), T0)
     recorder.flush()
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         (blob,) = connection.execute(select(payloads.c.body)).one()
     assert b"hunter2" not in zlib.decompress(blob)
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.exc import StatementError
 
 from orderbridge.core.domain import Stage
-from orderbridge.core.errors import register_secret
+from orderbridge.core.redaction import register_secret
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store, SyncRecord, TrackedOrder
 from orderbridge.store.schema import head_revision
 from orderbridge.store.tables import metadata
@@ -95,7 +95,7 @@ def test_unmigrated_store_reports_no_version(store_url: str) -> None:
 
 
 def test_table_definitions_match_the_migrated_schema(store: Store) -> None:
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         assert compare_metadata(context, metadata) == []
 
@@ -116,7 +116,7 @@ def test_upsert_twice_keeps_one_row_with_latest_values(store: Store) -> None:
         updated_at=later,
     )
     store.save_results(TENANT, [SyncRecord(tracked=second)])
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         assert connection.execute(text("SELECT count(*) FROM tracked_orders")).scalar_one() == 1
     row = store.load_tracked(TENANT, [7])[7]
     assert row == replace(second, first_seen_at=T0)  # first seen stays the first time
@@ -277,7 +277,7 @@ def test_secrets_never_reach_the_database(store: Store) -> None:
             )
         ],
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         dump = " ".join(
             str(row)
             for table in ("tracked_orders", "events", "activity")
@@ -297,7 +297,7 @@ def test_in_memory_store_shares_one_database() -> None:
 def test_sqlite_file_uses_wal_and_foreign_keys(store: Store) -> None:
     if store.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas")
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() > 0
@@ -320,7 +320,7 @@ def test_activity_append_and_query_round_trip(store: Store) -> None:
 def test_a_reader_does_not_block_a_writer(store: Store, store_url: str) -> None:
     # The dashboard reads while the daemon writes: WAL on SQLite, MVCC on PostgreSQL.
     store.save_results(TENANT, [SyncRecord(tracked=tracked(1))])
-    with Store.open(store_url) as other, store.engine.connect() as reading:
+    with Store.open(store_url) as other, store.reading() as reading:
         reading.execute(text("SELECT count(*) FROM tracked_orders")).scalar_one()  # holds a read snapshot
         other.save_results(TENANT, [SyncRecord(tracked=tracked(2))])
         assert set(other.load_tracked(TENANT, [1, 2])) == {1, 2}

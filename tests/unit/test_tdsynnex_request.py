@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from orderbridge.core.errors import MalformedResponse
-from orderbridge.tdsynnex.xml import build_status_request, parse_status_request, safe_fromstring
+from orderbridge.tdsynnex.xml import build_status_request, parse_status_request
+from orderbridge.tdsynnex.xmlfields import safe_fromstring
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"
 

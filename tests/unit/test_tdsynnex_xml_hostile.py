@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orderbridge.core.errors import MalformedResponse
-from orderbridge.tdsynnex.xml import parse_status_request, parse_status_response, safe_fromstring
+from orderbridge.tdsynnex.xml import parse_status_request, parse_status_response
+from orderbridge.tdsynnex.xmlfields import safe_fromstring
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "orderbridge"
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -128,11 +129,11 @@ _PARSE_CALL = re.compile(
 
 
 def test_only_the_codec_module_parses_xml() -> None:
-    wrapper = SRC / "tdsynnex" / "xml.py"
+    wrapper = SRC / "tdsynnex" / "xmlfields.py"
     offenders = [
         f"{path.relative_to(SRC)}: {match.group(0).strip()}"
         for path in sorted(SRC.rglob("*.py"))
         if path != wrapper
         for match in _PARSE_CALL.finditer(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], "parse XML through orderbridge.tdsynnex.xml.safe_fromstring only"
+    assert offenders == [], "parse XML through orderbridge.tdsynnex.xmlfields.safe_fromstring only"

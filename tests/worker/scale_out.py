@@ -65,7 +65,7 @@ class ScaleOut:
         return app
 
     def cycles(self, tenant: str) -> list[str]:
-        with self.fleet.store.engine.connect() as connection:
+        with self.fleet.store.reading() as connection:
             query = select(cycles.c.status).where(cycles.c.tenant == tenant).order_by(cycles.c.id)
             return [status for (status,) in connection.execute(query)]
 

@@ -19,7 +19,7 @@ import httpx
 
 from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy, ip_forbidden
 from orderbridge.core.clock import Clock, SystemClock
-from orderbridge.core.errors import register_secret
+from orderbridge.core.redaction import register_secret
 
 KEY_TIMEOUT_S = 10.0
 KEY_MAX_BYTES = 64 * 1024

@@ -23,9 +23,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from orderbridge.callbacks.keys import Resolve, SigningKeys, system_resolve
-from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy, read_key_url, signature_matches
+from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy, read_key_url
 from orderbridge.config import CallbacksSettings
 from orderbridge.config.directory import TenantDirectory
+from orderbridge.connectwise.signatures import signature_matches
 from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.store import Store
 from orderbridge.store.inbox import record_callback

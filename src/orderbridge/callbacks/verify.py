@@ -9,9 +9,6 @@ userinfo, fragment or odd port; never a private, loopback or link-local address.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
 import json
 from dataclasses import dataclass
@@ -49,17 +46,6 @@ class Origin:
         host = (parts.hostname or "").lower()
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
         return cls(parts.scheme.lower(), host, port)
-
-
-def signature_for(signing_key: str, body: bytes) -> str:
-    """base64(HMAC-SHA256(key = SHA256(utf8(signing_key)), msg = raw body)), as the DG's C# sample does."""
-    key = hashlib.sha256(signing_key.encode("utf-8")).digest()
-    return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode("ascii")
-
-
-def signature_matches(signing_key: str, body: bytes, header: str) -> bool:
-    expected = signature_for(signing_key, body).encode("ascii")
-    return hmac.compare_digest(expected, header.strip().encode("utf-8", errors="replace"))
 
 
 def ip_forbidden(address: str, *, loopback_ok: bool) -> bool:

@@ -11,7 +11,7 @@ import click
 
 from orderbridge.cli.common import config_of, console, guard
 from orderbridge.config import is_loopback_host
-from orderbridge.core.errors import register_secret
+from orderbridge.core.redaction import register_secret
 
 MIN_TOKEN_LENGTH = 16
 

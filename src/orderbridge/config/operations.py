@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 
 from orderbridge.config.services import Section
-from orderbridge.core.errors import register_secret
+from orderbridge.core.redaction import register_secret
 
 
 class CallbacksSettings(Section):

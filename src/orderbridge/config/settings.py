@@ -42,7 +42,8 @@ from orderbridge.config.services import (
     TDSynnexSettings,
 )
 from orderbridge.config.urls import check_url, is_loopback_host
-from orderbridge.core.errors import ConfigError, register_secret
+from orderbridge.core.errors import ConfigError
+from orderbridge.core.redaction import register_secret
 
 ENV_PREFIX = "ORDERBRIDGE_"
 DEFAULT_CONFIG_PATH = "orderbridge.toml"

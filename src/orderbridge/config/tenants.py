@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from orderbridge.config.settings import DEFAULT_CONFIG_PATH, ENV_PREFIX, Settings, deep_merge, load_settings
-from orderbridge.core.errors import ConfigError, register_secret
+from orderbridge.core.errors import ConfigError
+from orderbridge.core.redaction import register_secret
 
 DEFAULT_TENANT = "default"
 TENANTS_KEY = "tenants"

@@ -33,7 +33,8 @@ from orderbridge.connectwise.models import (
 from orderbridge.connectwise.patch import is_idempotent
 from orderbridge.connectwise.replies import SERVICE, MalformedApiResponse, decode, next_cursor, parse, raise_for_error
 from orderbridge.core.domain import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, ShipmentMethod
-from orderbridge.core.errors import MalformedResponse, register_secret
+from orderbridge.core.errors import MalformedResponse
+from orderbridge.core.redaction import register_secret
 from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
 
 __all__ = ["ConnectWiseClient", "MalformedApiResponse"]

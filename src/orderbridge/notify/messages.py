@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orderbridge.alerts.rules import RULE_LABELS
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.store.alerts import AlertRecord
 from orderbridge.store.facts import FactsRow, TrackingLink
 from orderbridge.store.records import EventRecord

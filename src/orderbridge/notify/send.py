@@ -18,7 +18,7 @@ import apprise
 
 from orderbridge.alerts.evaluate import AlertOutcome
 from orderbridge.config import NotificationSettings, Settings, register_url_secrets
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.notify.messages import Message, build_messages
 from orderbridge.store import Store
 from orderbridge.store.alerts import mark_notified

@@ -26,7 +26,7 @@ def error_rate(store: Store, tenant: str | None, since: datetime | None, until: 
     if until is not None:
         query = query.where(cycles.c.started_at < until)
     checks = failures = 0
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         for (counts,) in connection.execute(query):
             counts = counts or {}
             # `seen` is every PO the cycle looked at; `failed` those it could not bring up to date.

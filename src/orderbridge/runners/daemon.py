@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orderbridge.core.clock import Clock
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.runners.metrics import DaemonMetrics, HealthReport, error_kind
 from orderbridge.runners.operator import live_engine
 from orderbridge.store.cursors import first_write_per_po, next_due_at, stage_counts

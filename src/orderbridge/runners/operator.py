@@ -18,7 +18,7 @@ from typing import Any
 from orderbridge.alerts.evaluate import AlertOutcome, evaluate_alerts
 from orderbridge.config import Settings
 from orderbridge.core.domain import DistributorOrder, Plan, PurchaseOrder, ShipmentMethod
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.notify.send import NotifyResult, notify
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store

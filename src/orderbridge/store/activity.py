@@ -14,7 +14,7 @@ from typing import Any, Literal, TextIO
 
 from sqlalchemy import RowMapping, Select, select
 
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.store.records import ActivityEntry, ActivityFilter
 from orderbridge.store.tables import activity
 
@@ -90,7 +90,7 @@ def _cells(entry: ActivityEntry) -> dict[str, Any]:
     return cells
 
 
-def _defuse(value: Any) -> str:
+def defuse_cell(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
@@ -106,7 +106,7 @@ def export_activity(entries: Iterable[ActivityEntry], fmt: ExportFormat, out: Te
         writer.writerow(COLUMNS)
         for entry in entries:
             cells = _cells(entry)
-            writer.writerow([_defuse(cells[name]) for name in COLUMNS])
+            writer.writerow([defuse_cell(cells[name]) for name in COLUMNS])
             count += 1
     elif fmt == "json":
         out.write("[")

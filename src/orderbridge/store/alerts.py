@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from sqlalchemy import BigInteger, Column, Index, String, Table, Text, func, select, update
 
-from orderbridge.core.errors import redact
-from orderbridge.store.store import Store, _chunks, _insert
+from orderbridge.core.redaction import redact
+from orderbridge.store.store import Store, chunks, upsert
 from orderbridge.store.tables import JSONText, RowId, UTCDateTime, metadata
 
 alerts = Table(
@@ -89,7 +89,7 @@ def _row(record: AlertRecord) -> dict[str, Any]:
 def open_alerts(store: Store, tenant: str) -> dict[tuple[int, str], AlertRecord]:
     """Every open alert of a tenant, keyed by (PO id, rule)."""
     query = select(alerts).where(alerts.c.tenant == tenant, _open)
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return {(r["po_id"], r["rule"]): _record(r) for r in connection.execute(query).mappings()}
 
 
@@ -105,9 +105,9 @@ def record_alert_changes(
     """One transaction: open new alerts (a duplicate of an open one is ignored), refresh the ones still
     true, resolve the rest. Returns the alerts this call really opened, with their ids."""
     inserted: list[AlertRecord] = []
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         if opened:
-            stmt = _insert(connection, alerts).on_conflict_do_nothing(
+            stmt = upsert(connection, alerts).on_conflict_do_nothing(
                 index_elements=["tenant", "po_id", "rule"], index_where=_open
             )
             for record in opened:
@@ -122,7 +122,7 @@ def record_alert_changes(
                 .values(last_seen_at=now, message=redact(record.message), details=dict(record.details))
             )
         ids = [r.id for r in resolved if r.id is not None]
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             connection.execute(update(alerts).where(alerts.c.id.in_(chunk), _open).values(resolved_at=now))
     return inserted
 
@@ -154,15 +154,15 @@ def list_alerts(
     if po_id is not None:
         query = query.where(alerts.c.po_id == po_id)
     query = query.order_by(alerts.c.opened_at.desc(), alerts.c.id.desc()).limit(limit)
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [_record(r) for r in connection.execute(query).mappings()]
 
 
 def open_alert_counts(store: Store, tenant: str | None, po_ids: Iterable[int]) -> dict[tuple[str, int], int]:
     """Open alerts per (tenant, PO) among `po_ids`, for the badges on the orders page."""
     counts: dict[tuple[str, int], int] = {}
-    with store.engine.connect() as connection:
-        for chunk in _chunks(po_ids):
+    with store.reading() as connection:
+        for chunk in chunks(po_ids):
             query = (
                 select(alerts.c.tenant, alerts.c.po_id, func.count())
                 .where(_open, alerts.c.po_id.in_(chunk))
@@ -177,7 +177,7 @@ def open_alert_counts(store: Store, tenant: str | None, po_ids: Iterable[int]) -
 
 def acknowledge_alert(store: Store, alert_id: int, now: datetime) -> bool:
     """A person has seen it. The alert stays open until its condition clears; returns False if unknown."""
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         done = connection.execute(
             update(alerts)
             .where(alerts.c.id == alert_id, alerts.c.acknowledged_at.is_(None))
@@ -187,12 +187,12 @@ def acknowledge_alert(store: Store, alert_id: int, now: datetime) -> bool:
 
 
 def mark_notified(store: Store, alert_ids: Iterable[int], now: datetime) -> None:
-    with store.engine.begin() as connection:
-        for chunk in _chunks(alert_ids):
+    with store.transaction() as connection:
+        for chunk in chunks(alert_ids):
             connection.execute(update(alerts).where(alerts.c.id.in_(chunk)).values(notified_at=now))
 
 
 def get_alert(store: Store, alert_id: int) -> AlertRecord | None:
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         row = connection.execute(select(alerts).where(alerts.c.id == alert_id)).mappings().first()
     return None if row is None else _record(row)

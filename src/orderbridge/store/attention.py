@@ -59,7 +59,7 @@ def needs_attention(store: Store, tenant: str | None, threshold: int) -> list[Tr
     query = query.order_by(
         tracked_orders.c.consecutive_failures.desc(), tracked_orders.c.tenant, tracked_orders.c.po_id
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [tracked_from_row(row) for row in connection.execute(query).mappings()]
 
 
@@ -76,7 +76,7 @@ def failing_since(store: Store, order: TrackedOrder) -> datetime | None:
         .order_by(activity.c.at.desc(), activity.c.id.desc())
         .limit(order.consecutive_failures)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         moments = list(connection.execute(query).scalars())
     return moments[-1] if moments else None
 

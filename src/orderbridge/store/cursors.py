@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, ColumnElement, Integer, String, Table, and_, func, select, update
 
 from orderbridge.core.domain import Stage
-from orderbridge.store.store import Store, _chunks, _insert
+from orderbridge.store.store import Store, chunks, upsert
 from orderbridge.store.tables import UTCDateTime, activity, metadata, tracked_orders
 
 # The engine schedules a PO it has finished with ~100 years ahead; discovery parks a PO that has left
@@ -43,7 +43,7 @@ class DiscoveryCursor:
 
 def load_cursor(store: Store, tenant: str) -> DiscoveryCursor:
     query = select(discovery_cursors).where(discovery_cursors.c.tenant == tenant)
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         row = connection.execute(query).mappings().first()
     if row is None:
         return DiscoveryCursor(tenant)
@@ -58,8 +58,8 @@ def save_cursor(store: Store, cursor: DiscoveryCursor, now: datetime) -> None:
         "last_full_at": cursor.last_full_at,
         "updated_at": now,
     }
-    with store.engine.begin() as connection:
-        stmt = _insert(connection, discovery_cursors)
+    with store.transaction() as connection:
+        stmt = upsert(connection, discovery_cursors)
         values = {key: stmt.excluded[key] for key in row if key != "tenant"}
         connection.execute(stmt.on_conflict_do_update(index_elements=["tenant"], set_=values), row)
 
@@ -77,7 +77,7 @@ def due_ids(store: Store, tenant: str, now: datetime, *, limit: int = 100_000) -
         .order_by(tracked_orders.c.next_check_at.is_not(None), tracked_orders.c.next_check_at)
         .limit(limit)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [int(po_id) for (po_id,) in connection.execute(query)]
 
 
@@ -89,7 +89,7 @@ def active_count(store: Store, tenant: str, now: datetime) -> int:
         .select_from(tracked_orders)
         .where(tracked_orders.c.tenant == tenant, column.is_(None) | (column < now + PARK_HORIZON))
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return int(connection.execute(query).scalar_one())
 
 
@@ -107,8 +107,8 @@ def unpark(store: Store, tenant: str, po_ids: Iterable[int], now: datetime) -> i
 
 def _reschedule(store: Store, tenant: str, po_ids: Iterable[int], when: datetime, only: ColumnElement[bool]) -> int:
     changed = 0
-    with store.engine.begin() as connection:
-        for chunk in _chunks(po_ids):
+    with store.transaction() as connection:
+        for chunk in chunks(po_ids):
             stmt = (
                 update(tracked_orders)
                 .where(tracked_orders.c.tenant == tenant, tracked_orders.c.po_id.in_(chunk), only)
@@ -122,7 +122,7 @@ def next_due_at(store: Store, tenant: str, now: datetime) -> datetime | None:
     """When the tenant's next PO falls due (`now` if one is unscheduled); None when nothing is tracked."""
     column = tracked_orders.c.next_check_at
     query = select(func.count().filter(column.is_(None)), func.min(column)).where(tracked_orders.c.tenant == tenant)
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         unscheduled, earliest = connection.execute(query).one()
     if unscheduled:
         return now
@@ -134,7 +134,7 @@ def next_due_at(store: Store, tenant: str, now: datetime) -> datetime | None:
 def tracked_tenants(store: Store) -> list[str]:
     """Every tenant with tracked POs, for a process (the dashboard) that reads the store but runs no sync."""
     query = select(tracked_orders.c.tenant).distinct().order_by(tracked_orders.c.tenant)
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [tenant for (tenant,) in connection.execute(query)]
 
 
@@ -145,7 +145,7 @@ def stage_counts(store: Store, tenant: str) -> dict[Stage | None, int]:
         .where(tracked_orders.c.tenant == tenant)
         .group_by(tracked_orders.c.stage)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return {None if stage is None else Stage(stage): int(n) for stage, n in connection.execute(query)}
 
 
@@ -156,5 +156,5 @@ def first_write_per_po(store: Store, tenant: str, cycle_id: int) -> list[datetim
         .where(activity.c.tenant == tenant, activity.c.cycle_id == cycle_id, activity.c.action == "write")
         .group_by(activity.c.po_id)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [value for (value,) in connection.execute(query) if value is not None]

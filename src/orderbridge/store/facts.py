@@ -31,8 +31,8 @@ from sqlalchemy import (
 )
 
 from orderbridge.core.domain import Stage
-from orderbridge.core.errors import redact
-from orderbridge.store.store import Store, _chunks, _insert, cached_statement
+from orderbridge.core.redaction import redact
+from orderbridge.store.store import Store, cached_statement, chunks, upsert
 from orderbridge.store.tables import JSONText, UTCDateTime, metadata
 
 order_facts = Table(
@@ -156,12 +156,12 @@ def save_facts(store: Store, rows: Sequence[FactsRow]) -> None:
         return
     # Last copy wins for a PO listed twice: PostgreSQL refuses to upsert one row twice per statement.
     unique = {(r.tenant, r.po_id): facts_to_row(r) for r in rows}
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         connection.execute(cached_statement(connection, "upsert facts", _upsert), list(unique.values()))
 
 
 def _upsert(connection: Connection) -> Insert:
-    stmt = _insert(connection, order_facts)
+    stmt = upsert(connection, order_facts)
     keep = {"tenant", "po_id", "first_seen_at"}
     update = {c.name: stmt.excluded[c.name] for c in order_facts.columns if c.name not in keep}
     return stmt.on_conflict_do_update(index_elements=["tenant", "po_id"], set_=update)
@@ -169,8 +169,8 @@ def _upsert(connection: Connection) -> Insert:
 
 def load_facts(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[int, FactsRow]:
     found: dict[int, FactsRow] = {}
-    with store.engine.connect() as connection:
-        for chunk in _chunks(po_ids):
+    with store.reading() as connection:
+        for chunk in chunks(po_ids):
             query = select(order_facts).where(order_facts.c.tenant == tenant, order_facts.c.po_id.in_(chunk))
             for mapping in connection.execute(query).mappings():
                 found[mapping["po_id"]] = facts_from_row(mapping)
@@ -244,7 +244,7 @@ def iter_facts(
                 (order_facts.c.tenant > after[0])
                 | ((order_facts.c.tenant == after[0]) & (order_facts.c.po_id > after[1]))
             )
-        with store.engine.connect() as connection:
+        with store.reading() as connection:
             rows = [facts_from_row(m) for m in connection.execute(query).mappings()]
         yield from rows
         if len(rows) < page:
@@ -255,7 +255,7 @@ def iter_facts(
 def list_facts(store: Store, f: FactsFilter, *, limit: int = 200, offset: int = 0) -> list[FactsRow]:
     """One page for the dashboard, most recently updated first."""
     query = _select(f).order_by(order_facts.c.updated_at.desc(), order_facts.c.po_id.desc())
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         rows = connection.execute(query.limit(limit).offset(offset)).mappings()
         return [facts_from_row(m) for m in rows]
 
@@ -267,7 +267,7 @@ def facet_values(store: Store, tenant: str | None) -> tuple[list[str], list[str]
         query = query.where(order_facts.c.tenant == tenant)
     carriers: set[str] = set()
     warehouses: set[str] = set()
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         for carrier, codes in connection.execute(query):
             if carrier:
                 carriers.add(carrier)
@@ -276,11 +276,11 @@ def facet_values(store: Store, tenant: str | None) -> tuple[list[str], list[str]
 
 
 def known_tenants(store: Store) -> list[str]:
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return sorted(t for (t,) in connection.execute(select(order_facts.c.tenant).distinct()))
 
 
 def count_facts(store: Store, f: FactsFilter) -> int:
     query = select(func.count()).select_from(_select(f).subquery())
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return int(connection.execute(query).scalar_one())

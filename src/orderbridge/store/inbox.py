@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Index, String, Table, select, update
 
-from orderbridge.store.store import Store, _insert
+from orderbridge.store.store import Store, upsert
 from orderbridge.store.tables import UTCDateTime, metadata, tracked_orders
 
 callback_inbox = Table(
@@ -49,9 +49,9 @@ def record_callback(store: Store, tenant: str, message_id: str, po_id: int, acti
         "received_at": now,
         "processed_at": None,
     }
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         stmt = (
-            _insert(connection, callback_inbox)
+            upsert(connection, callback_inbox)
             .on_conflict_do_nothing(index_elements=["tenant", "message_id"])
             .returning(callback_inbox.c.message_id)
         )
@@ -70,9 +70,9 @@ def record_callback(store: Store, tenant: str, message_id: str, po_id: int, acti
             "consecutive_failures": 0,
             "updated_at": now,
         }
-        upsert = _insert(connection, tracked_orders)
+        wake = upsert(connection, tracked_orders)
         connection.execute(
-            upsert.on_conflict_do_update(
+            wake.on_conflict_do_update(
                 index_elements=["tenant", "po_id"], set_={"next_check_at": now, "updated_at": now}
             ),
             tracked,
@@ -88,14 +88,14 @@ def pending_callbacks(store: Store, tenant: str, *, limit: int = 10_000) -> list
         .order_by(callback_inbox.c.received_at)
         .limit(limit)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [PendingCallback(message_id, po_id) for message_id, po_id in connection.execute(query)]
 
 
 def mark_processed(store: Store, tenant: str, message_ids: Collection[str], now: datetime) -> None:
     """Close the messages a finished cycle handled; ones that arrived during the cycle stay pending."""
     ids = sorted(set(message_ids))
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         for start in range(0, len(ids), 500):
             connection.execute(
                 update(callback_inbox)
@@ -114,5 +114,5 @@ def tenants_with_pending(store: Store, tenants: Iterable[str]) -> set[str]:
         .where(callback_inbox.c.processed_at.is_(None), callback_inbox.c.tenant.in_(wanted))
         .distinct()
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return {tenant for (tenant,) in connection.execute(query)}

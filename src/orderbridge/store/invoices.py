@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Date, String, Table, Text, and_, select
 
 from orderbridge.core.domain import Invoice
-from orderbridge.store.store import Store, _chunks, _insert
+from orderbridge.store.store import Store, chunks, upsert
 from orderbridge.store.tables import JSONText, UTCDateTime, metadata
 
 invoices = Table(
@@ -56,17 +56,15 @@ def save_invoices(store: Store, tenant: str, found: Sequence[tuple[int, Invoice]
             "tracking_numbers": list(invoice.tracking_numbers),
             "first_seen_at": now,
         }
-    with store.engine.begin() as connection:
-        stmt = _insert(connection, invoices).on_conflict_do_nothing(
-            index_elements=["tenant", "po_id", "invoice_number"]
-        )
+    with store.transaction() as connection:
+        stmt = upsert(connection, invoices).on_conflict_do_nothing(index_elements=["tenant", "po_id", "invoice_number"])
         connection.execute(stmt, list(rows.values()))
 
 
 def load_invoices(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[int, list[Invoice]]:
     found: dict[int, list[Invoice]] = {}
-    with store.engine.connect() as connection:
-        for chunk in _chunks(po_ids):
+    with store.reading() as connection:
+        for chunk in chunks(po_ids):
             query = (
                 select(invoices)
                 .where(and_(invoices.c.tenant == tenant, invoices.c.po_id.in_(chunk)))

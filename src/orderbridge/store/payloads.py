@@ -38,9 +38,9 @@ from sqlalchemy import (
 )
 
 from orderbridge.core.domain import PurchaseOrder
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.store.records import json_default
-from orderbridge.store.store import Store, _chunks, _insert, cached_statement
+from orderbridge.store.store import Store, cached_statement, chunks, upsert
 from orderbridge.store.tables import RowId, UTCDateTime, metadata
 
 TDSYNNEX = "tdsynnex"
@@ -143,12 +143,12 @@ def save_payloads(store: Store, rows: Sequence[Payload]) -> None:
         }
         for p in unique.values()
     ]
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         connection.execute(cached_statement(connection, "upsert payloads", _upsert), values)
 
 
 def _upsert(connection: Connection) -> Insert:
-    stmt = _insert(connection, payloads)
+    stmt = upsert(connection, payloads)
     newest = func.max if connection.dialect.name == "sqlite" else func.greatest  # SQLite's max() is n-ary
     return stmt.on_conflict_do_update(
         index_elements=["tenant", "po_id", "source", "digest"],
@@ -160,7 +160,7 @@ def touch_payloads(store: Store, touches: Sequence[tuple[int, datetime]]) -> Non
     """Move `fetched_at` of answers already stored, by row id: (id, fetched_at) each, never backwards."""
     if not touches:
         return
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         connection.execute(_TOUCH, [{"row": row, "at": at} for row, at in touches])
 
 
@@ -175,8 +175,8 @@ def latest_digests(store: Store, tenant: str, po_ids: Iterable[int]) -> dict[tup
     """Row id and digest of each PO's newest stored answer per source, without reading any body."""
     c = payloads.c
     found: dict[tuple[int, str], tuple[datetime, int, str]] = {}
-    with store.engine.connect() as connection:
-        for chunk in _chunks(po_ids):
+    with store.reading() as connection:
+        for chunk in chunks(po_ids):
             query = select(c.po_id, c.source, c.id, c.digest, c.fetched_at).where(
                 c.tenant == tenant, c.po_id.in_(chunk)
             )
@@ -204,8 +204,8 @@ def _payload(row: object) -> Payload:
 def latest_payloads(store: Store, tenant: str, po_ids: Iterable[int], source: str) -> dict[int, Payload]:
     """The most recent answer of `source` for each PO that has one."""
     found: dict[int, Payload] = {}
-    with store.engine.connect() as connection:
-        for chunk in _chunks(po_ids):
+    with store.reading() as connection:
+        for chunk in chunks(po_ids):
             newest = (
                 select(payloads.c.po_id, func.max(payloads.c.fetched_at).label("at"))
                 .where(payloads.c.tenant == tenant, payloads.c.source == source, payloads.c.po_id.in_(chunk))
@@ -230,7 +230,7 @@ def payload_history(store: Store, tenant: str, po_id: int, *, limit: int = 20) -
         .order_by(payloads.c.fetched_at.desc(), payloads.c.id.desc())
         .limit(limit)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [_payload(row) for row in connection.execute(query)]
 
 
@@ -244,7 +244,7 @@ def payload_po_ids(store: Store, tenant: str, *, since: datetime, po_number: str
     )
     if po_number is not None:
         query = query.where(payloads.c.po_number == po_number)
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         return [int(po_id) for (po_id,) in connection.execute(query)]
 
 
@@ -265,7 +265,7 @@ def prune_payloads(store: Store, before: datetime, *, tenant: str | None = None)
     condition = (payloads.c.fetched_at < before) & superseded
     if tenant is not None:
         condition = condition & (payloads.c.tenant == tenant)
-    with store.engine.begin() as connection:
+    with store.transaction() as connection:
         return int(connection.execute(delete(payloads).where(condition)).rowcount)
 
 

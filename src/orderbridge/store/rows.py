@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import RowMapping
 
 from orderbridge.core.domain import Stage
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.store.records import CycleRecord, EventRecord, TrackedOrder
 
 

@@ -8,6 +8,7 @@ Each public method is one short transaction, so the engine never holds a lock ac
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.store import schema
 from orderbridge.store.activity import activity_row, entry_from_row, select_activity
 from orderbridge.store.records import ActivityEntry, ActivityFilter, CycleRecord, EventRecord, SyncRecord, TrackedOrder
@@ -29,7 +30,8 @@ IN_CHUNK = 500
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+def chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    """Distinct ids, sorted, in lists short enough for any database's bound-parameter limit."""
     unique = sorted(set(ids))
     for start in range(0, len(unique), IN_CHUNK):
         yield unique[start : start + IN_CHUNK]
@@ -72,7 +74,9 @@ _TOUCH_TRACKED = (
 )
 
 
-def _insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
+def upsert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT for this connection's database that takes `on_conflict_do_update` / `_do_nothing`
+    (both SQLite and PostgreSQL support ON CONFLICT, so every store module writes its upserts with it)."""
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
     if connection.dialect.name == "sqlite":
@@ -98,7 +102,7 @@ def cached_statement(connection: Connection, name: str, build: Callable[[Connect
 
 
 def _insert_events(connection: Connection) -> Insert:
-    return _insert(connection, events).on_conflict_do_nothing(index_elements=["tenant", "po_id", "key"])
+    return upsert(connection, events).on_conflict_do_nothing(index_elements=["tenant", "po_id", "key"])
 
 
 class Store:
@@ -126,6 +130,14 @@ class Store:
     def schema_version(self) -> str | None:
         return schema.current_revision(self.engine)
 
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """One short read-write transaction: committed when the block ends, rolled back on an error."""
+        return self.engine.begin()
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A connection for reads (no transaction is held open across them)."""
+        return self.engine.connect()
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -140,8 +152,8 @@ class Store:
     def load_tracked(self, tenant: str, po_ids: Iterable[int]) -> dict[int, TrackedOrder]:
         """The known rows among `po_ids`; a PO missing from the result is new."""
         found: dict[int, TrackedOrder] = {}
-        with self.engine.connect() as connection:
-            for chunk in _chunks(po_ids):
+        with self.reading() as connection:
+            for chunk in chunks(po_ids):
                 query = select(tracked_orders).where(
                     tracked_orders.c.tenant == tenant, tracked_orders.c.po_id.in_(chunk)
                 )
@@ -158,15 +170,15 @@ class Store:
             .order_by(tracked_orders.c.next_check_at.is_not(None), tracked_orders.c.next_check_at)
             .limit(limit)
         )
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return [tracked_from_row(row) for row in connection.execute(query).mappings()]
 
     def event_keys(self, tenant: str, po_ids: Iterable[int]) -> dict[int, frozenset[str]]:
         """Recorded event keys per PO; every requested id is present (empty when it has none)."""
         ids = set(po_ids)
         keys: dict[int, set[str]] = {po_id: set() for po_id in ids}
-        with self.engine.connect() as connection:
-            for chunk in _chunks(ids):
+        with self.reading() as connection:
+            for chunk in chunks(ids):
                 query = select(events.c.po_id, events.c.key).where(events.c.tenant == tenant, events.c.po_id.in_(chunk))
                 for po_id, key in connection.execute(query):
                     keys[po_id].add(key)
@@ -178,12 +190,12 @@ class Store:
             .where(events.c.tenant == tenant, events.c.po_id == po_id)
             .order_by(events.c.occurred_at, events.c.id)
         )
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return [event_from_row(row) for row in connection.execute(query).mappings()]
 
     def set_event_note(self, tenant: str, po_id: int, key: str, note_id: int) -> None:
         """Remember the ConnectWise note written for an event, so a restart does not write it again."""
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             connection.execute(
                 update(events)
                 .where(events.c.tenant == tenant, events.c.po_id == po_id, events.c.key == key)
@@ -219,10 +231,10 @@ class Store:
             for record in result.events:
                 event_rows.setdefault((record.po_id, record.dedup_key), event_row(record, tenant))
         entries = [entry for result in results for entry in result.activity]
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             if tracked:
-                upsert = cached_statement(connection, "upsert tracked", self._upsert_tracked)
-                connection.execute(upsert, list(tracked.values()))
+                upsert_tracked = cached_statement(connection, "upsert tracked", self._upsert_tracked)
+                connection.execute(upsert_tracked, list(tracked.values()))
             if checked:
                 connection.execute(_TOUCH_TRACKED, list(checked.values()))
             if event_rows:
@@ -233,7 +245,7 @@ class Store:
 
     @staticmethod
     def _upsert_tracked(connection: Connection) -> Insert:
-        stmt = _insert(connection, tracked_orders)
+        stmt = upsert(connection, tracked_orders)
         new, old = stmt.excluded, tracked_orders.c
         # G8: a stage only moves forward, whatever a stale or replayed observation says; and an answer
         # that carries no stage (notFound, a failure) never erases the one we know.
@@ -253,11 +265,11 @@ class Store:
     def append_activity(self, entries: Sequence[ActivityEntry]) -> None:
         if not entries:
             return
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             connection.execute(activity.insert(), [activity_row(entry) for entry in entries])
 
     def query_activity(self, f: ActivityFilter) -> list[ActivityEntry]:
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return [entry_from_row(row) for row in connection.execute(select_activity(f)).mappings()]
 
     def prune_activity(self, before: datetime, *, tenant: str | None = None) -> int:
@@ -265,19 +277,19 @@ class Store:
         condition = activity.c.at < before
         if tenant is not None:
             condition = and_(condition, activity.c.tenant == tenant)
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             return connection.execute(delete(activity).where(condition)).rowcount
 
     # -- cycles ----------------------------------------------------------------------------------------
 
     def start_cycle(self, tenant: str, started_at: datetime, *, dry_run: bool) -> int:
         row = {"tenant": tenant, "started_at": started_at, "dry_run": dry_run, "counts": {}, "status": "running"}
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             result = connection.execute(cycles.insert().returning(cycles.c.id), row)
             return int(result.scalar_one())
 
     def finish_cycle(self, cycle_id: int, finished_at: datetime, counts: Mapping[str, int], status: str) -> None:
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             done = connection.execute(
                 update(cycles)
                 .where(cycles.c.id == cycle_id)
@@ -293,6 +305,6 @@ class Store:
             .order_by(cycles.c.started_at.desc(), cycles.c.id.desc())
             .limit(1)
         )
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = connection.execute(query).mappings().first()
         return None if row is None else cycle_from_row(row)

@@ -6,8 +6,8 @@ from orderbridge.tdsynnex.xml import (
     build_status_request,
     parse_status_request,
     parse_status_response,
-    safe_fromstring,
 )
+from orderbridge.tdsynnex.xmlfields import safe_fromstring
 
 __all__ = [
     "StatusRequest",

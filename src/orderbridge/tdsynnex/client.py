@@ -23,8 +23,8 @@ from orderbridge.core.errors import (
     MalformedResponse,
     RequestRejected,
     TransientApiError,
-    register_secret,
 )
+from orderbridge.core.redaction import register_secret
 from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
 from orderbridge.tdsynnex.request import StatusRequestTemplate
 from orderbridge.tdsynnex.xml import parse_status_response

@@ -11,18 +11,19 @@ import xml.etree.ElementTree as ET  # building only; parsing goes through safe_f
 from dataclasses import dataclass, field
 
 from orderbridge.core.domain import Invoice, InvoiceLine
-from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse, redact
-from orderbridge.tdsynnex.xml import (
-    _AUTH_WORDS,
-    _DECLARATION,
-    _XML_UNSAFE,
-    _children,
-    _date,
-    _decimal,
-    _int,
-    _local,
-    _text,
+from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.redaction import redact
+from orderbridge.tdsynnex.xmlfields import (
+    AUTH_WORDS,
+    DECLARATION,
+    XML_UNSAFE,
+    children,
+    date_of,
+    decimal_of,
+    int_of,
+    local_name,
     safe_fromstring,
+    text_of,
 )
 
 # "No invoice yet" wording is UNCONFIRMED: no public capture of it exists. An empty <InvoiceResponse> is what
@@ -66,7 +67,7 @@ def build_invoice_request(
     values = {"user_id": user_id, "password": password, "customer_number": customer_number}
     values |= {"po_number": po_number or "", "order_number": order_number or ""}
     for name, value in values.items():
-        if _XML_UNSAFE.search(value):
+        if XML_UNSAFE.search(value):
             raise ValueError(f"{name} contains a character XML 1.0 cannot carry")
     if not customer_number.strip():
         raise ValueError("customer_number is empty")
@@ -80,20 +81,20 @@ def build_invoice_request(
         ET.SubElement(query, "PONumber").text = po_number
     if order_number:
         ET.SubElement(query, "OrderNumber").text = order_number
-    body: bytes = _DECLARATION + ET.tostring(root, encoding="UTF-8", xml_declaration=False)
+    body: bytes = DECLARATION + ET.tostring(root, encoding="UTF-8", xml_declaration=False)
     return body.replace(b"\r", b"&#13;")  # a bare CR would come back as LF; keep it as a reference
 
 
 def parse_invoice_request(body: bytes) -> InvoiceQuery:
     """Read an InvoiceRequest (the simulator's side). Missing parts are named, never their values."""
     root = safe_fromstring(body)
-    if _local(root.tag) != "synnexb2b":
+    if local_name(root.tag) != "synnexb2b":
         raise MalformedResponse(f"root element <{str(root.tag)[:40]}>, expected <SynnexB2B>")
-    top = _children(root)
+    top = children(root)
     if "invoicerequest" not in top:
         raise MalformedResponse("InvoiceRequest missing")
-    credential = _children(top["credential"]) if "credential" in top else {}
-    query = _children(top["invoicerequest"])
+    credential = children(top["credential"]) if "credential" in top else {}
+    query = children(top["invoicerequest"])
     for path, parent, name in (
         ("Credential/UserID", credential, "userid"),
         ("Credential/Password", credential, "password"),
@@ -101,10 +102,10 @@ def parse_invoice_request(body: bytes) -> InvoiceQuery:
     ):
         if name not in parent:
             raise MalformedResponse(f"{path} missing")
-    customer = _text(query["customernumber"])
+    customer = text_of(query["customernumber"])
     if customer is None:
         raise MalformedResponse("InvoiceRequest/CustomerNumber missing")
-    po_number, order_number = _text(query.get("ponumber")), _text(query.get("ordernumber"))
+    po_number, order_number = text_of(query.get("ponumber")), text_of(query.get("ordernumber"))
     if po_number is None and order_number is None:
         raise MalformedResponse("InvoiceRequest/PONumber or InvoiceRequest/OrderNumber missing")
     return InvoiceQuery(
@@ -123,9 +124,9 @@ def _embedded_error(root: ET.Element) -> tuple[str | None, str]:
     code: str | None = None
     reasons: dict[str, None] = {}
     for element in root.iter():
-        name = _local(element.tag)
+        name = local_name(element.tag)
         if name in _ERROR_CODE_TAGS:
-            code = code if code is not None else (_text(element) or "")
+            code = code if code is not None else (text_of(element) or "")
         elif name in _ERROR_REASON_TAGS or name == "bizerror":
             for piece in element.itertext():
                 if piece.strip():
@@ -144,7 +145,7 @@ def _raise_or_none(code: str | None, reason: str) -> bool:
         return False
     text = redact(": ".join(part for part in (code, reason) if part))[:300]
     # Login words first: "UserID not found" is a credential problem, not an absent invoice.
-    if _AUTH_WORDS.search(text):
+    if AUTH_WORDS.search(text):
         raise AuthError(f"TD SYNNEX invoice service refused the login: {text}", service="tdsynnex-invoice")
     if _NOT_FOUND_WORDS.search(text):
         return True
@@ -164,13 +165,13 @@ def _tracking(element: ET.Element | None) -> tuple[str, ...]:
     """`Tracking/TrackNumber` holds a comma-separated list (td-synnex.md §7.14); several elements are tolerated."""
     if element is None:
         return ()
-    values = [_text(child) or "" for child in element if _local(child.tag) in ("tracknumber", "trackingnumber")]
-    own = _text(element)
+    values = [text_of(child) or "" for child in element if local_name(child.tag) in ("tracknumber", "trackingnumber")]
+    own = text_of(element)
     return _split_list(([own] if own else []) + values)
 
 
 def _serials(item: ET.Element) -> tuple[str, ...]:
-    raw = [_text(child) or "" for child in item if _local(child.tag) in ("serialno", "serialnumber")]
+    raw = [text_of(child) or "" for child in item if local_name(child.tag) in ("serialno", "serialnumber")]
     # Values may carry an "SN:" prefix [S10]; a comma list inside one element is tolerated (UNCONFIRMED).
     return tuple(s for s in (_SERIAL_PREFIX.sub("", part) for part in _split_list(raw)) if s)
 
@@ -186,41 +187,41 @@ def _line_number(raw: str | None, where: str) -> int | None:
 
 
 def _item(item: ET.Element, where: str) -> InvoiceLine:
-    f = _children(item)
+    f = children(item)
     # The service spells it ManuafacturerPartNumber (sic); newer consumers also read the right spelling [S10][S18].
-    mfg = _text(f.get("manuafacturerpartnumber")) or _text(f.get("manufacturerpartnumber"))
+    mfg = text_of(f.get("manuafacturerpartnumber")) or text_of(f.get("manufacturerpartnumber"))
     return InvoiceLine(
-        sku=_text(f.get("sku")),
+        sku=text_of(f.get("sku")),
         mfg_pn=mfg,
-        description=_text(f.get("productdescription")),
-        unit_price=_decimal(f.get("unitprice"), where, "UnitPrice"),
-        ship_quantity=_int(f.get("shipquantity"), where, "ShipQuantity"),
+        description=text_of(f.get("productdescription")),
+        unit_price=decimal_of(f.get("unitprice"), where, "UnitPrice"),
+        ship_quantity=int_of(f.get("shipquantity"), where, "ShipQuantity"),
         serial_numbers=_serials(item),
-        line_number=_line_number(_text(f.get("linenumber")) or item.get("lineNumber"), where),
+        line_number=_line_number(text_of(f.get("linenumber")) or item.get("lineNumber"), where),
     )
 
 
 def _invoice(element: ET.Element, index: int, response_po: str | None) -> Invoice:
-    f = _children(element)
-    number = _text(f.get("invoicenumber"))
+    f = children(element)
+    number = text_of(f.get("invoicenumber"))
     if number is None:
         raise MalformedResponse(f"Invoice {index}: InvoiceNumber missing")
     where = f"Invoice {number}"
-    items = [child for child in f["items"] if _local(child.tag) == "item"] if "items" in f else []
-    summary = _children(f["summary"]) if "summary" in f else {}
+    items = [child for child in f["items"] if local_name(child.tag) == "item"] if "items" in f else []
+    summary = children(f["summary"]) if "summary" in f else {}
     # No confirmed source gives a sales-order number per invoice; OrderNumber/SalesOrderNumber is read when
     # present (UNCONFIRMED) and otherwise left None for the caller to match by tracking number or SKU.
-    order_number = _text(f.get("ordernumber")) or _text(f.get("salesordernumber"))
+    order_number = text_of(f.get("ordernumber")) or text_of(f.get("salesordernumber"))
     return Invoice(
         invoice_number=number,
-        invoice_date=_date(f.get("invoicedate"), where, "InvoiceDate"),
+        invoice_date=date_of(f.get("invoicedate"), where, "InvoiceDate"),
         order_number=order_number,
-        total=_decimal(summary.get("totalinvoiceamount"), where, "TotalInvoiceAmount"),
+        total=decimal_of(summary.get("totalinvoiceamount"), where, "TotalInvoiceAmount"),
         tracking_numbers=_tracking(f.get("tracking")),
-        po_number=_text(f.get("customerponumber")) or response_po,
-        ship_date=_date(f.get("shipdate"), where, "ShipDate"),
-        sales_tax=_decimal(summary.get("salestax"), where, "SalesTax"),
-        freight=_decimal(summary.get("freight"), where, "Freight"),
+        po_number=text_of(f.get("customerponumber")) or response_po,
+        ship_date=date_of(f.get("shipdate"), where, "ShipDate"),
+        sales_tax=decimal_of(summary.get("salestax"), where, "SalesTax"),
+        freight=decimal_of(summary.get("freight"), where, "Freight"),
         lines=tuple(_item(item, f"{where} Item {n}") for n, item in enumerate(items, start=1)),
     )
 
@@ -228,18 +229,18 @@ def _invoice(element: ET.Element, index: int, response_po: str | None) -> Invoic
 def parse_invoice_response(body: bytes) -> list[Invoice]:
     """Every invoice in an InvoiceResponse; [] when there is none yet. Raises only our error types."""
     root = safe_fromstring(body)
-    if _local(root.tag) != "synnexb2b":
+    if local_name(root.tag) != "synnexb2b":
         raise MalformedResponse(f"received root element <{str(root.tag)[:40]}>, expected <SynnexB2B>")
-    response = next((child for child in root if _local(child.tag) == "invoiceresponse"), None)
+    response = next((child for child in root if local_name(child.tag) == "invoiceresponse"), None)
     if _raise_or_none(*_embedded_error(root)):
         return []
     # The SFTP invoice files put <Invoice> straight under <SynnexB2B> (td-synnex.md §2.4); read those too.
     container = response if response is not None else root
-    invoices = [child for child in container if _local(child.tag) == "invoice"]
+    invoices = [child for child in container if local_name(child.tag) == "invoice"]
     if response is None and not invoices:
-        names = ", ".join(f"<{_local(child.tag)}>" for child in list(root)[:5]) or "nothing"
+        names = ", ".join(f"<{local_name(child.tag)}>" for child in list(root)[:5]) or "nothing"
         raise MalformedResponse(f"<SynnexB2B> has no <InvoiceResponse> (it holds {names})")
-    response_po = _text(_children(response).get("customerponumber")) if response is not None else None
+    response_po = text_of(children(response).get("customerponumber")) if response is not None else None
     found: dict[Invoice, None] = {}
     for index, element in enumerate(invoices, start=1):
         # Fully identical copies collapse, as VAR Connect does for repeated PO Status <Item>s (td-synnex.md §7.2).

@@ -22,7 +22,8 @@ import httpx
 from orderbridge.config import HttpSettings, PartnerSettings
 from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.core.domain import DistributorOrder
-from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected, register_secret
+from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected
+from orderbridge.core.redaction import register_secret
 from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
 from orderbridge.tdsynnex.client import check_reply
 from orderbridge.tdsynnex.partner_models import NOT_FOUND_WORDS, error_message, normalise_order, not_found_order

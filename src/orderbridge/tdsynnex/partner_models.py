@@ -16,7 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
-from orderbridge.core.errors import MalformedResponse, redact
+from orderbridge.core.errors import MalformedResponse
+from orderbridge.core.redaction import redact
 
 
 @dataclass(frozen=True)

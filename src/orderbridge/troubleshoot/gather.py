@@ -36,7 +36,7 @@ def find_tracked(store: Store, tenant: str, po_number: str) -> TrackedOrder | No
         .order_by(tracked_orders.c.updated_at.desc())
         .limit(1)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         row = connection.execute(query).mappings().first()
     return None if row is None else tracked_from_row(row)
 
@@ -46,7 +46,7 @@ def near_numbers(store: Store, tenant: str, po_number: str) -> list[str]:
     query = select(tracked_orders.c.po_number).where(
         tracked_orders.c.tenant == tenant, tracked_orders.c.po_number.is_not(None)
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         known = sorted({str(n) for (n,) in connection.execute(query)} - {po_number})
     wanted = po_number.casefold().strip()
     close = set(difflib.get_close_matches(po_number, known, n=NEAR_MAX, cutoff=NEAR_CUTOFF))

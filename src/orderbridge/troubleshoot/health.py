@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from orderbridge.core.errors import redact
+from orderbridge.core.redaction import redact
 from orderbridge.store import ActivityFilter, Store
 from orderbridge.store.schema import head_revision
 from orderbridge.store.tables import tracked_orders
@@ -90,7 +90,7 @@ def check_lag(store: Store, tenant: str, now: datetime) -> Finding:
     query = select(func.count(), func.min(tracked_orders.c.next_check_at)).where(
         tracked_orders.c.tenant == tenant, tracked_orders.c.next_check_at < late_before
     )
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         count, oldest = connection.execute(query).one()
     if not count:
         return Finding.passed("schedule.lag", "tracked orders are checked on schedule")

@@ -54,7 +54,7 @@ def create_app(
 
     async def healthz(request: Request) -> Response:
         try:
-            with store.engine.connect() as connection:
+            with store.reading() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception:  # the reason goes to the log of whoever runs the store, not to a prober
             return JSONResponse({"status": "unavailable"}, status_code=503)

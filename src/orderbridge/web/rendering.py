@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, Response
 from orderbridge.alerts.rules import RULE_LABELS
 from orderbridge.core.clock import Clock
 from orderbridge.core.domain import Stage
-from orderbridge.store.activity import _defuse as defuse_cell
+from orderbridge.store.activity import defuse_cell
 from orderbridge.web.security import CSRF_FIELD, csrf_token, set_csrf_cookie
 
 HERE = Path(__file__).resolve().parent

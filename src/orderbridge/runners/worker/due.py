@@ -32,7 +32,7 @@ class DueTenant:
 def last_attempts(store: Store, names: Sequence[str]) -> dict[str, datetime]:
     """When each tenant's latest real (not dry-run) cycle started, whatever its outcome."""
     found: dict[str, datetime] = {}
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         for start in range(0, len(names), IN_CHUNK):
             chunk = list(names[start : start + IN_CHUNK])
             query = (
@@ -51,7 +51,7 @@ def _orders_came_due(store: Store, since: dict[str, datetime], now: datetime) ->
     if not since:
         return set()
     due: set[str] = set()
-    with store.engine.connect() as connection:
+    with store.reading() as connection:
         for tenant, last in since.items():
             # One indexed probe per tenant on (tenant, next_check_at): cheap at any number of orders.
             probe = exists().where(

@@ -16,7 +16,8 @@ from datetime import datetime
 from orderbridge.config import Settings
 from orderbridge.config.directory import TenantDirectory
 from orderbridge.core.clock import Clock, SystemClock
-from orderbridge.core.errors import OrderbridgeError, redact
+from orderbridge.core.errors import OrderbridgeError
+from orderbridge.core.redaction import redact
 from orderbridge.runners.operator import live_engine
 from orderbridge.store import ActivityEntry, Store
 from orderbridge.store.inbox import mark_processed, pending_callbacks

@@ -25,7 +25,7 @@ import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 
-from orderbridge.callbacks.verify import signature_for
+from orderbridge.connectwise.signatures import signature_for
 
 from .errors import FieldError, InvalidObject, MethodNotAllowed, NotFound, RouteNotFound
 from .tables import Record, Table

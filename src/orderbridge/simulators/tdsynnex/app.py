@@ -26,7 +26,8 @@ from orderbridge.simulators.tdsynnex.invoice_service import invoice_routes
 from orderbridge.simulators.tdsynnex.partner_api import partner_routes
 from orderbridge.simulators.tdsynnex.render import render_status_response
 from orderbridge.simulators.tdsynnex.state import TDSynnexState, with_unknown_code
-from orderbridge.tdsynnex.xml import StatusRequest, parse_status_request, safe_fromstring
+from orderbridge.tdsynnex.xml import StatusRequest, parse_status_request
+from orderbridge.tdsynnex.xmlfields import safe_fromstring
 
 MAX_REQUEST_BYTES = 256 * 1024  # a status request is a few hundred bytes; anything huge is not one
 _REQUIRED = (
