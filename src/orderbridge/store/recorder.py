@@ -3,8 +3,8 @@
 Most answers of a steady-state cycle are byte-for-byte the answer already stored for that PO, and for
 those the only news is the time it came again. So the recorder learns each page's newest digests before
 its POs are checked (`prime`, one query per page) and digests an answer before anything else: a known
-digest only moves `fetched_at`. Scrubbing, serialising and compressing, which cost a fifth of a cycle's
-CPU when done for every answer (docs/performance.md), happen only for answers that are new.
+digest only moves `fetched_at`. Scrubbing, serialising and compressing, a large share of a cycle's
+CPU when done for every answer, happen only for answers that are new.
 
 The digest of an unscrubbed body is compared, never stored: a body that needed scrubbing digests
 differently from its stored (scrubbed) copy, so it takes the slow path each time, which is correct and
@@ -83,9 +83,9 @@ class PayloadRecorder:
 
     def answered(self, po: PurchaseOrder, raw: bytes, at: datetime, raw_digest: str | None = None) -> None:
         """A quiet check (sync/quiet.py): the answer came again, so its `fetched_at` moves; nothing was
-        planned, so there is no ConnectWise PO behind a decision to keep. Serialising the PO only to find
-        it unchanged was a tenth of a quiet check's CPU, and after a cycle that wrote, every PO it wrote to
-        would be stored once more as our own write left it (that write's PATCHes are in the activity log)."""
+        planned, so there is no ConnectWise PO behind a decision to keep (and after a cycle that wrote, every
+        PO it wrote to would be stored once more as our own write left it; those PATCHes are in the
+        activity log)."""
         if raw:
             self.record(po.id, po.po_number, TDSYNNEX, raw, at, raw_digest)
 

@@ -2,7 +2,7 @@
 
 `xml.build_status_request` builds the document with ElementTree, which escapes every value; that is
 the only builder and the one the simulator and tests use. A cycle sends one request per PO with the
-same credentials each time, and building the whole tree per PO was 3% of a cycle's CPU. So the client
+same credentials each time, so rather than build the whole tree per PO, the client
 builds the document once with a marker where the PO number goes, and per PO puts in the PO number
 escaped exactly as ElementTree escapes element text (`&`, `<`, `>`). Only printable ASCII takes
 that path; anything else is built (and validated) by the builder. A property test holds the two paths
