@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("core",),  # domain types, the error tree, redaction, the clock: no orderbridge imports at all
     ("config",),  # the one loader and the settings tables
     ("http",),  # the one outbound HTTP policy
-    ("connectwise", "tdsynnex", "store"),  # clients and codecs of the two services; our own database
+    ("connectwise", "tdsynnex", "carriers", "store"),  # clients and codecs of the services; our own database
     ("rules", "simulators"),  # pure business rules; the simulated services (product code, not tests)
     ("sync",),  # one cycle: discover, observe, plan, apply, record
     ("alerts", "notify", "reports", "callbacks", "troubleshoot"),  # what the operator sees and is told
