@@ -24,7 +24,14 @@ class CallbacksSettings(Section):
     )
     key_cache_seconds: float = Field(default=300, ge=0, description="how long a fetched signing key is reused")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger callback bodies get 413")
-    per_tenant_per_minute: int = Field(default=600, ge=1, description="callbacks accepted per tenant per minute")
+    per_tenant_per_minute: int = Field(
+        default=600, ge=1, description="verified callbacks accepted per tenant per minute; more get 429"
+    )
+    unverified_per_source_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="failed verifications and signing-key fetches allowed per source address per minute",
+    )
 
     @field_validator("allowed_origin")
     @classmethod
