@@ -46,6 +46,19 @@ class CallbacksSettings(Section):
         return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+class WebSettings(Section):
+    """`orderbridge web` with an access token: how long a sign-in lasts, how wrong tokens are slowed down."""
+
+    session_idle_minutes: float = Field(default=30, gt=0, description="a session unused this long ends")
+    session_max_hours: float = Field(default=12, gt=0, description="a session ends this long after sign-in")
+    login_free_attempts: int = Field(
+        default=5, ge=1, description="wrong tokens one address may try before each further one locks it out"
+    )
+    login_lockout_max_seconds: float = Field(
+        default=900, gt=0, description="the lockout doubles from 1 s with each wrong token, up to this"
+    )
+
+
 class WorkerSettings(Section):
     """Scale-out (`orderbridge worker`, procrastinate on the PostgreSQL store)."""
 
