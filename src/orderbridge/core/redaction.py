@@ -17,7 +17,6 @@ import html
 import json
 import re
 from urllib.parse import quote, quote_plus
-from xml.sax.saxutils import escape
 
 _LOGIN_ELEMENT = r"(?:[\w.-]+:)?(?:Password|UserID|Credential)"
 _SECRET_PATTERNS = [
@@ -62,11 +61,13 @@ class _Registered:
 
 def _forms(secret: str) -> set[str]:
     """The secret as it appears escaped for XML, HTML, URLs, JSON and Python's repr()."""
-    named = escape(secret, {'"': "&quot;", "'": "&apos;"})
+    # html.escape(quote=False) is exactly XML text escaping (& < >), without importing an XML module here.
+    text = html.escape(secret, quote=False)
+    named = text.replace('"', "&quot;").replace("'", "&apos;")
     decimal = html.escape(secret).replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
     return {
         secret,
-        escape(secret),
+        text,
         named,
         html.escape(secret),
         decimal,
