@@ -89,6 +89,7 @@ class Fleet:
     sites: dict[str, Site] = field(default_factory=dict)
     router: HostRouter = field(default_factory=HostRouter)
     receiver: CallbackReceiver | None = None
+    receiver_app: Starlette | None = None
 
     @property
     def directory(self) -> StaticTenants:
@@ -125,8 +126,15 @@ class Fleet:
             key_transport=self.router,
             resolve=public_resolve,
         )
-        self.router.add(RECEIVER_HOST, Starlette(routes=self.receiver.routes()))
+        self.receiver_app = Starlette(routes=self.receiver.routes())
+        self.router.add(RECEIVER_HOST, self.receiver_app)
         return self.receiver
+
+    def client_from(self, address: str) -> httpx.AsyncClient:
+        """A client whose requests reach the receiver from `address` (ConnectWise's own come from 127.0.0.1)."""
+        assert self.receiver_app is not None, "start_receiver() first"
+        transport = httpx.ASGITransport(app=self.receiver_app, client=(address, 40000))
+        return httpx.AsyncClient(transport=transport, base_url=f"https://{RECEIVER_HOST}")
 
     def callback_url(self, tenant: str) -> str:
         return f"https://{RECEIVER_HOST}/callbacks/connectwise/{tenant}"

@@ -242,3 +242,47 @@ async def test_a_500_is_not_retried_and_three_days_of_failures_disable_the_entry
     await touch(acme, po["id"], "TRK-2")
     entry = next(iter(hub.entries.scan()))
     assert entry["inactiveFlag"] is True
+
+
+def signed_by_acme(fleet: Fleet, record_id: object, **fields: object) -> tuple[bytes, str]:
+    """A body ConnectWise could have signed (the simulator's key), with any `ID` we like."""
+    acme = fleet.sites["acme"]
+    key_id = next(iter(acme.cw.callbacks.key_ids.values()))
+    payload = {
+        "MessageId": f"m-{record_id!r}",
+        "CompanyId": "demo",
+        "Type": "purchaseorder",
+        "Action": "updated",
+        "ID": record_id,
+        "Metadata": {"key_url": f"https://{acme.host}/v4_6_release/system/callbackkey/index.rails?id={key_id}"},
+        **fields,
+    }
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    return body, signature_for(acme.cw.callbacks.keys[key_id], body)
+
+
+@pytest.mark.parametrize(
+    "record_id",
+    [2**63 + 5, 2**31, "\uff11\uff12\uff13", "١٢٣", "12 ", "-5", 0, -1, 12.0, "1e3", True, None, "", [1]],
+)
+async def test_a_signed_callback_with_an_id_outside_connectwise_ids_gets_400_and_stores_nothing(
+    fleet: Fleet, record_id: object
+) -> None:
+    await register(fleet, "acme")
+    body, signature = signed_by_acme(fleet, record_id)
+
+    answer = await post(fleet, "acme", body, signature)
+    assert answer.status_code == 400
+    assert "ID" in answer.json()["reason"]
+    assert pending_callbacks(fleet.store, "acme") == []
+    assert fleet.store.load_tracked("acme", [2**31 - 1, 123, 12, 1]) == {}
+
+
+@pytest.mark.parametrize("record_id", [1, "123", 2**31 - 1])
+async def test_a_signed_callback_with_an_int32_id_is_accepted(fleet: Fleet, record_id: object) -> None:
+    await register(fleet, "acme")
+    body, signature = signed_by_acme(fleet, record_id)
+
+    answer = await post(fleet, "acme", body, signature)
+    assert answer.status_code == 204
+    assert [p.po_id for p in pending_callbacks(fleet.store, "acme")] == [int(str(record_id))]

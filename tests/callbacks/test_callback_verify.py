@@ -18,12 +18,12 @@ from callback_world import PUBLIC_IP, public_resolve
 from pydantic import ValidationError
 
 from orderbridge.callbacks.keys import KEY_MAX_BYTES, SigningKeys
+from orderbridge.callbacks.payload import read_envelope
 from orderbridge.callbacks.verify import (
     CallbackRejected,
     KeyUrlPolicy,
     Origin,
     ip_forbidden,
-    read_key_url,
 )
 from orderbridge.config import CallbacksSettings
 from orderbridge.connectwise.signatures import signature_for, signature_matches
@@ -131,10 +131,17 @@ def test_ipv4_mapped_and_reserved_addresses_count_as_private() -> None:
 
 
 def test_key_url_is_read_from_an_unverified_body_without_trusting_anything_else() -> None:
-    assert read_key_url(json.dumps({"Metadata": {"key_url": "https://x"}}).encode()) == "https://x"
-    assert read_key_url(b'{"Metadata": "nope"}') is None
-    with pytest.raises(CallbackRejected):
-        read_key_url(b"\xff not json")
+    envelope = read_envelope(json.dumps({"MessageId": "m1", "Metadata": {"key_url": "https://x"}}).encode())
+    assert envelope.key_url == "https://x"
+    for body in (
+        b'{"MessageId": "m1", "Metadata": "nope"}',
+        b'{"Metadata": {"key_url": "https://x"}}',
+        b'["MessageId"]',
+        b"\xff not json",
+        b"[" * 100_000,
+    ):
+        with pytest.raises(CallbackRejected):
+            read_envelope(body)
 
 
 def _keys(handler: httpx.MockTransport, **kwargs: object) -> SigningKeys:

@@ -23,6 +23,9 @@ from orderbridge.core.redaction import register_secret
 
 KEY_TIMEOUT_S = 10.0
 KEY_MAX_BYTES = 64 * 1024
+# Only keys that were really served are cached (a fetch that fails caches nothing), so this bounds
+# genuine key URLs: expired ones are dropped when it is reached.
+MAX_CACHED_KEYS = 10_000
 
 Resolve = Callable[[str], Awaitable[list[str]]]
 
@@ -56,6 +59,7 @@ class SigningKeys:
         self._clock = clock or SystemClock()
         self._resolve = resolve
         self._cache: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self._pending: dict[tuple[str, str], asyncio.Future[str]] = {}
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,
@@ -67,13 +71,32 @@ class SigningKeys:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def cached(self, tenant: str, key_url: str) -> str | None:
+        """The key if it is at hand, without any I/O: the receiver checks this before spending a
+        source's fetch budget, so genuine callbacks under a known key never wait behind a flood."""
+        entry = self._cache.get((tenant, key_url))
+        if entry is None:
+            return None
+        if entry[1] <= self._clock.now():
+            del self._cache[(tenant, key_url)]
+            return None
+        return entry[0]
+
     async def get(self, tenant: str, key_url: str, policy: KeyUrlPolicy, *, client_id: str) -> str:
-        now = self._clock.now()
-        cached = self._cache.get((tenant, key_url))
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        key = await self._fetch(key_url, policy, client_id)
+        key = self.cached(tenant, key_url)
+        if key is not None:
+            return key
+        # A burst of callbacks under a new key URL shares one fetch instead of one each.
+        pending = self._pending.get((tenant, key_url))
+        if pending is None:
+            pending = asyncio.ensure_future(self._fetch(key_url, policy, client_id))
+            self._pending[(tenant, key_url)] = pending
+            pending.add_done_callback(lambda _: self._pending.pop((tenant, key_url), None))
+        key = await asyncio.shield(pending)
         if self._ttl > timedelta(0):
+            now = self._clock.now()
+            if len(self._cache) >= MAX_CACHED_KEYS:
+                self._cache = {k: v for k, v in self._cache.items() if v[1] > now}
             self._cache[(tenant, key_url)] = (key, now + self._ttl)
         return key
 

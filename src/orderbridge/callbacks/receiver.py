@@ -1,29 +1,34 @@
 """`POST /callbacks/connectwise/{tenant}`: ConnectWise tells us a PO changed; we check it soon.
 
 Order matters (reliability-security.md §4.4): cap the body, refuse a missing signature before any
-lookup, find the tenant, allow-list and fetch the signing key, check the HMAC over the raw bytes, and
-only then read the payload. A verified callback is a hint: it lands in the inbox (deduplicated by
-MessageId) and makes its PO due now; the record itself is always re-read from ConnectWise by the next
-cycle, so a forged or stale `Entity` can never be written anywhere. The answer is 2xx and fast; the
-work happens in the tenant's next job.
+lookup, find the tenant, allow-list the key URL, check the HMAC over the raw bytes with the signing
+key, and only then spend the tenant's rate limit and read the payload. Spending it any earlier let a
+flood of forged requests use up the budget of genuine ones. What fails verification is limited per
+source address instead (budgets.py), and so are signing-key fetches for key URLs not yet cached, the
+one costly step a forger can cause; a callback whose key is cached is verified whatever its source's
+budget, so a flood from a shared address (a reverse proxy) cannot stop it either.
+
+A verified callback is a hint: it lands in the inbox (deduplicated by MessageId) and makes its PO due
+now; the record itself is always re-read from ConnectWise by the next cycle, so a forged or stale
+`Entity` can never be written anywhere. The answer is 2xx and fast; the work happens in the tenant's
+next job.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
-from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from orderbridge.callbacks.budgets import Budgets, source_of
 from orderbridge.callbacks.keys import Resolve, SigningKeys, system_resolve
-from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy, read_key_url
+from orderbridge.callbacks.payload import BadCallback, po_callback, read_envelope
+from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy
 from orderbridge.config import CallbacksSettings
 from orderbridge.config.directory import TenantDirectory
 from orderbridge.connectwise.signatures import signature_matches
@@ -33,7 +38,8 @@ from orderbridge.store.inbox import record_callback
 
 PATH = "/callbacks/connectwise/{tenant}"
 SIGNATURE_HEADER = "x-content-signature"
-PO_TYPE = "purchaseorder"
+# base64 of a 32-byte HMAC-SHA256: any other length is refused before the body is even parsed.
+SIGNATURE_LENGTH = 44
 _log = logging.getLogger(__name__)
 
 
@@ -46,8 +52,12 @@ def _unauthorized(reason: str) -> Response:
     return JSONResponse({"error": "unauthorized", "reason": reason}, status_code=401)
 
 
+def _too_many(error: str, retry_after: int) -> Response:
+    return JSONResponse({"error": error}, status_code=429, headers={"Retry-After": str(retry_after)})
+
+
 class CallbackReceiver:
-    """Holds what the route needs across requests: the key cache and the per-tenant rate limits."""
+    """Holds what the route needs across requests: the key cache and the rate budgets."""
 
     def __init__(
         self,
@@ -69,7 +79,8 @@ class CallbackReceiver:
             transport=key_transport,
             resolve=resolve,
         )
-        self._limiters: dict[str, AsyncLimiter] = {}
+        self.verified_budget = Budgets(self.limits.per_tenant_per_minute, self.clock)
+        self.unverified_budget = Budgets(self.limits.unverified_per_source_per_minute, self.clock)
         self.accepted = 0
         self.duplicates = 0
 
@@ -93,69 +104,72 @@ class CallbackReceiver:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _limiter(self, tenant: str) -> AsyncLimiter:
-        limiter = self._limiters.get(tenant)
-        if limiter is None:
-            limiter = self._limiters[tenant] = AsyncLimiter(self.limits.per_tenant_per_minute, 60)
-        return limiter
+    def _refuse(self, tenant: str, source: str, reason: str, *, charged: bool = False) -> Response:
+        """401 while the source has budget for failures, 429 once it has spent it."""
+        if charged or self.unverified_budget.take(source):
+            _log.debug("callback for tenant %s from %s rejected: %s", tenant, source, reason)
+            return _unauthorized("not signed by this tenant's ConnectWise")
+        if self.unverified_budget.first_refusal(source):
+            _log.warning("callbacks from %s failed verification too often; answering 429 for now", source)
+        return _too_many("too many unverified callbacks", self.unverified_budget.retry_after(source))
 
     async def receive(self, request: Request) -> Response:
         tenant = str(request.path_params["tenant"])
+        source = source_of(request.client.host if request.client else None)
         try:
             body = await self._body(request)
         except _TooLarge:
             return JSONResponse({"error": "body too large"}, status_code=413)
         signature = request.headers.get(SIGNATURE_HEADER, "").strip()
-        if not signature:
-            return _unauthorized("missing x-content-signature")
+        if len(signature) != SIGNATURE_LENGTH:
+            reason = "missing x-content-signature" if not signature else "x-content-signature is not an HMAC"
+            return self._refuse(tenant, source, reason)
         settings = self.tenants.settings_for(tenant)
         if settings is None:
-            return _unauthorized("not signed by this tenant's ConnectWise")
-        limiter = self._limiter(tenant)
-        if not limiter.has_capacity():
-            return JSONResponse({"error": "too many callbacks"}, status_code=429, headers={"Retry-After": "2"})
-        await limiter.acquire()
+            return self._refuse(tenant, source, "unknown tenant")
+        charged = False
         try:
+            envelope = read_envelope(body)
             policy = KeyUrlPolicy.from_settings(settings)
-            key_url = policy.check(read_key_url(body))
-            key = await self.keys.get(tenant, key_url, policy, client_id=settings.connectwise.client_id)
+            key_url = policy.check(envelope.key_url)
+            key = self.keys.cached(tenant, key_url)
+            if key is None:
+                # The costly step: only a source with budget left may make us fetch a key.
+                if not self.unverified_budget.take(source):
+                    return self._refuse(tenant, source, "key fetch over budget")
+                charged = True
+                key = await self.keys.get(tenant, key_url, policy, client_id=settings.connectwise.client_id)
             if not signature_matches(key, body, signature):
                 raise CallbackRejected("signature does not match the body")
-            payload = _verified_payload(body, company=settings.connectwise.company)
+        except CallbackRejected as rejected:
+            return self._refuse(tenant, source, rejected.reason, charged=charged)
+        # Genuine from here on: only now does the callback count against its tenant's limit.
+        if not self.verified_budget.take(tenant):
+            return _too_many("too many callbacks", self.verified_budget.retry_after(tenant))
+        try:
+            callback = po_callback(envelope, company=settings.connectwise.company)
         except CallbackRejected as rejected:
             _log.warning("callback for tenant %s rejected: %s", tenant, rejected.reason)
             return _unauthorized("not signed by this tenant's ConnectWise")
-        if payload is None:
+        except BadCallback as bad:
+            _log.warning("callback for tenant %s refused: %s", tenant, bad.reason)
+            return JSONResponse({"error": "bad callback", "reason": bad.reason}, status_code=400)
+        if callback is None:
             return Response(status_code=204)  # genuine, but not a PO callback: nothing to do
-        message_id, po_id, action = payload
         fresh = await run_in_threadpool(
-            record_callback, self.store, tenant, message_id, po_id, action, self.clock.now()
+            record_callback,
+            self.store,
+            tenant,
+            callback.message_id,
+            callback.po_id,
+            callback.action,
+            self.clock.now(),
         )
         if fresh:
             self.accepted += 1
         else:
             self.duplicates += 1
         return Response(status_code=204)
-
-
-def _verified_payload(body: bytes, *, company: str) -> tuple[str, int, str] | None:
-    """(MessageId, PO id, Action) from a body whose signature has been checked; None for other types."""
-    data: Any = json.loads(body)
-    if not isinstance(data, dict):
-        raise CallbackRejected("payload is not an object")
-    sender = data.get("CompanyId")
-    # ConnectWise names the company in every message (§7.3); one tenant's endpoint never acts on
-    # another company's callback, however it is signed.
-    if isinstance(sender, str) and sender.casefold() != company.casefold():
-        raise CallbackRejected("callback is for another company")
-    if str(data.get("Type", "")).lower() != PO_TYPE:
-        return None
-    message_id, record_id, action = data.get("MessageId"), data.get("ID"), data.get("Action")
-    if not isinstance(message_id, str) or not message_id.strip():
-        raise CallbackRejected("payload has no MessageId")
-    if isinstance(record_id, bool) or not isinstance(record_id, int | str) or not str(record_id).isdigit():
-        raise CallbackRejected("payload has no numeric ID")
-    return message_id.strip(), int(record_id), str(action or "updated").lower()
 
 
 def callback_routes(

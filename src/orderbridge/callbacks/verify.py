@@ -10,7 +10,6 @@ userinfo, fragment or odd port; never a private, loopback or link-local address.
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -118,14 +117,3 @@ class KeyUrlPolicy:
             # Even a configured origin: a signing key never comes from a private or loopback address.
             raise CallbackRejected(f"key_url points at a non-public address {host!r}")
         return key_url
-
-
-def read_key_url(body: bytes) -> Any:
-    """`Metadata.key_url` from a body not yet verified. Only this one value is read before the HMAC
-    check, and only to know where to fetch the key; nothing else in the body is believed until then."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise CallbackRejected("body is not JSON") from None
-    metadata = payload.get("Metadata") if isinstance(payload, dict) else None
-    return metadata.get("key_url") if isinstance(metadata, dict) else None

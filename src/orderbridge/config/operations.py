@@ -24,7 +24,14 @@ class CallbacksSettings(Section):
     )
     key_cache_seconds: float = Field(default=300, ge=0, description="how long a fetched signing key is reused")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, description="larger callback bodies get 413")
-    per_tenant_per_minute: int = Field(default=600, ge=1, description="callbacks accepted per tenant per minute")
+    per_tenant_per_minute: int = Field(
+        default=600, ge=1, description="verified callbacks accepted per tenant per minute; more get 429"
+    )
+    unverified_per_source_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="failed verifications and signing-key fetches allowed per source address per minute",
+    )
 
     @field_validator("allowed_origin")
     @classmethod
@@ -37,6 +44,19 @@ class CallbacksSettings(Section):
         if parts.username or parts.password or parts.path.strip("/") or parts.query or parts.fragment or "#" in value:
             raise ValueError(f"{value!r} must be an origin only: no userinfo, path, query or fragment")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class WebSettings(Section):
+    """`orderbridge web` with an access token: how long a sign-in lasts, how wrong tokens are slowed down."""
+
+    session_idle_minutes: float = Field(default=30, gt=0, description="a session unused this long ends")
+    session_max_hours: float = Field(default=12, gt=0, description="a session ends this long after sign-in")
+    login_free_attempts: int = Field(
+        default=5, ge=1, description="wrong tokens one address may try before each further one locks it out"
+    )
+    login_lockout_max_seconds: float = Field(
+        default=900, gt=0, description="the lockout doubles from 1 s with each wrong token, up to this"
+    )
 
 
 class WorkerSettings(Section):

@@ -27,6 +27,7 @@ from orderbridge.config.operations import (
     DaemonSettings,
     NotificationSettings,
     PayloadSettings,
+    WebSettings,
     WorkerSettings,
     register_url_secrets,
 )
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     daemon: DaemonSettings = DaemonSettings()
     payloads: PayloadSettings = PayloadSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -170,6 +172,7 @@ __all__ = [
     "StoreSettings",
     "SyncSettings",
     "TDSynnexSettings",
+    "WebSettings",
     "WorkerSettings",
     "check_url",
     "deep_merge",

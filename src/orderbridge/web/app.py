@@ -26,7 +26,16 @@ from orderbridge.web.alerts import AlertViews
 from orderbridge.web.orders import OrderViews
 from orderbridge.web.rendering import STATIC, Renderer, make_environment
 from orderbridge.web.reports import ReportViews
-from orderbridge.web.security import Guard, SecurityHeaders, safe_next, set_session_cookie
+from orderbridge.web.security import (
+    SESSION_COOKIE,
+    Access,
+    Guard,
+    SecurityHeaders,
+    clear_session_cookie,
+    client_host,
+    safe_next,
+    set_session_cookie,
+)
 
 # Forms here are a few hundred bytes; callbacks mounted beside them are small JSON documents.
 MAX_BODY_BYTES = 1024 * 1024
@@ -42,7 +51,7 @@ def create_app(
 ) -> Starlette:
     """`token=None` means no login (loopback only: `orderbridge web` enforces that)."""
     clock = clock or SystemClock()
-    guard = Guard(token)
+    guard = Guard(token, settings.web, clock)
     renderer = Renderer(make_environment(), clock, token_required=token is not None)
     orders = OrderViews(store, renderer)
     activity = ActivityViews(store, renderer)
@@ -65,20 +74,29 @@ def create_app(
             return RedirectResponse("/orders", status_code=303)
         target = safe_next(request.query_params.get("next"))
         if request.method == "GET":
-            return renderer.page(request, "login.html", {"tab": "", "next": target, "failed": False})
+            context = {"tab": "", "next": target, "failed": False, "retry_after": 0}
+            return renderer.page(request, "login.html", context)
         form = await request.form()
         candidate = form.get("token")
         target = safe_next(str(form.get("next") or ""))
-        if not isinstance(candidate, str) or not guard.token_matches(candidate.strip()):
-            context = {"tab": "", "next": target, "failed": True}
-            return renderer.page(request, "login.html", context, status_code=401)
+        access = guard.check_token(request, candidate.strip() if isinstance(candidate, str) else "")
+        if access is not Access.ALLOWED:
+            wait = guard.throttle.retry_after(client_host(request))
+            context = {"tab": "", "next": target, "failed": True, "retry_after": wait}
+            response = renderer.page(request, "login.html", context, status_code=429 if wait else 401)
+            if wait:
+                response.headers["Retry-After"] = str(wait)
+            return response
+        # A new id at every sign-in (no session fixation); the one this browser had, if any, ends.
+        guard.sessions.end(request.cookies.get(SESSION_COOKIE, ""))
         response = RedirectResponse(target, status_code=303)
-        set_session_cookie(response, request, guard.session_value or "")
+        set_session_cookie(response, request, guard.sessions.start(), max_age=guard.sessions.lifetime_seconds)
         return response
 
     async def logout(request: Request) -> Response:
+        guard.sessions.end(request.cookies.get(SESSION_COOKIE, ""))
         response = RedirectResponse("/login" if token else "/orders", status_code=303)
-        response.delete_cookie("ob_session", path="/")
+        clear_session_cookie(response, request)
         return response
 
     p = guard.protect

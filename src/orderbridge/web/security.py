@@ -2,15 +2,17 @@
 
 Bound to loopback the dashboard needs no token (`orderbridge web` refuses any other address without
 one). With a token, a request is let in by `Authorization: Bearer <token>` or by the session cookie
-that `/login` sets: an HMAC of the token, never the token itself. Every form carries a CSRF token that
-must equal its cookie (double submit, SameSite=Strict), and a cross-origin `Origin` is refused.
+that `/login` sets: a random server-side session id (sessions.py), never derived from the token. Wrong
+tokens, by form or by header, are throttled per address (429 while locked out). Every form carries a
+CSRF token that must equal its cookie (double submit, SameSite=Strict), and a cross-origin `Origin` is
+refused.
 Routes mounted by other modules (ConnectWise callbacks, /metrics) bring their own rules; only the
 dashboard's own endpoints are wrapped here.
 """
 
 from __future__ import annotations
 
-import hashlib
+import enum
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -19,6 +21,10 @@ from urllib.parse import quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderbridge.config import WebSettings
+from orderbridge.core.clock import Clock
+from orderbridge.web.sessions import LoginThrottle, Sessions
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -68,28 +74,54 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-class Guard:
-    def __init__(self, token: str | None) -> None:
-        self.token = token
-        self._session = (
-            hmac.new(token.encode(), b"orderbridge-web-session", hashlib.sha256).hexdigest() if token else None
-        )
+class Access(enum.Enum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+    THROTTLED = "throttled"
 
-    @property
-    def session_value(self) -> str | None:
-        return self._session
+
+def client_host(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def too_many_attempts(retry_after: int) -> Response:
+    return PlainTextResponse(
+        f"too many wrong tokens from this address; try again in {retry_after} s",
+        status_code=429,
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+class Guard:
+    def __init__(self, token: str | None, settings: WebSettings, clock: Clock) -> None:
+        self.token = token
+        self.sessions = Sessions(settings, clock)
+        self.throttle = LoginThrottle(settings, clock)
 
     def token_matches(self, candidate: str) -> bool:
         return self.token is not None and hmac.compare_digest(candidate.encode(), self.token.encode())
 
-    def allows(self, request: Request) -> bool:
+    def check_token(self, request: Request, candidate: str) -> Access:
+        """One attempt with a token, counted against its address: THROTTLED while that address is locked
+        out, whatever the token (else a different answer would confirm a guess)."""
+        host = client_host(request)
+        if self.throttle.retry_after(host):
+            return Access.THROTTLED
+        if self.token_matches(candidate):
+            self.throttle.succeeded(host)
+            return Access.ALLOWED
+        self.throttle.failed(host)
+        return Access.DENIED
+
+    def access(self, request: Request) -> Access:
         if self.token is None:
-            return True
+            return Access.ALLOWED
+        if self.sessions.valid(request.cookies.get(SESSION_COOKIE, "")):
+            return Access.ALLOWED
         header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer ") and self.token_matches(header[7:].strip()):
-            return True
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        return bool(cookie) and self._session is not None and hmac.compare_digest(cookie, self._session)
+        if header.lower().startswith("bearer "):
+            return self.check_token(request, header[7:].strip())
+        return Access.DENIED
 
     async def csrf_ok(self, request: Request) -> bool:
         origin = request.headers.get("origin")
@@ -102,7 +134,10 @@ class Guard:
 
     def protect(self, endpoint: Endpoint, *, login_required: bool = True) -> Endpoint:
         async def guarded(request: Request) -> Response:
-            if login_required and not self.allows(request):
+            access = self.access(request) if login_required else Access.ALLOWED
+            if access is Access.THROTTLED:
+                return too_many_attempts(self.throttle.retry_after(client_host(request)))
+            if access is Access.DENIED:
                 if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
@@ -133,7 +168,7 @@ def set_csrf_cookie(response: Response, request: Request, token: str) -> None:
     )
 
 
-def set_session_cookie(response: Response, request: Request, value: str) -> None:
+def set_session_cookie(response: Response, request: Request, value: str, *, max_age: int) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -141,5 +176,12 @@ def set_session_cookie(response: Response, request: Request, value: str) -> None
         samesite="strict",
         secure=request.url.scheme == "https",
         path="/",
-        max_age=12 * 3600,
+        max_age=max_age,
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    # The same attributes as when it was set, so every browser matches and drops it.
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
     )
