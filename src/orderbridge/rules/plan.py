@@ -74,7 +74,7 @@ def status_rule(s: Situation) -> Outcome:
     if s.po.status is not None and s.po.status.id == status.id:
         return NOTHING
     old = s.po.status.name if s.po.status else None
-    return Outcome(changes=(FieldChange("status", old, {"id": status.id}, s.verdict.rule),))
+    return Outcome(changes=(FieldChange("status", old, {"id": status.id}, s.verdict.rule, new_name=status.name),))
 
 
 def stage_event_rule(s: Situation) -> Outcome:
