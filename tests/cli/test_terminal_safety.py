@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from offline_config import run as offline_run
+from offline_config import write_config
 
-from orderbridge.cli import main
 from orderbridge.cli.common import guard
 from orderbridge.core.errors import ConfigError
 from orderbridge.store import ActivityEntry, Store
@@ -26,33 +27,9 @@ HOSTILE_REASON = "TD SYNNEX said \x1b]8;;https://evil.example\x07click\x1b]8;;\x
 RAW = ("\x1b", "\u202e", "\x07")
 
 
-def write_config(tmp_path: Path, store_url: str, extra: str = "") -> str:
-    path = tmp_path / "orderbridge.toml"
-    path.write_text(
-        f"""
-[connectwise]
-company = "demo"
-public_key = "demopublic"
-private_key = "demoprivate"
-client_id = "terminal-test"
-
-[tdsynnex]
-user_id = "demo@example.com"
-password = "demo"
-customer_number = "100001"
-
-[store]
-url = "{store_url}"
-{extra}
-""",
-        encoding="utf-8",
-    )
-    return str(path)
-
-
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
+    code, out, err = offline_run(*args)
+    return code, out + err
 
 
 @pytest.fixture
@@ -99,8 +76,8 @@ def test_log_table_escapes_but_json_stays_data(hostile_store: Store, tmp_path: P
 
 
 def test_doctor_po_escapes_the_po_number(store: Store, tmp_path: Path, store_url: str) -> None:
-    # ConnectWise is unreachable here (the default URL, no network needed): the doctor still explains.
-    config = write_config(tmp_path, store_url, "[http]\nconnect_timeout_s = 0.2\ntimeout_s = 0.2\nmax_attempts = 1\n")
+    # ConnectWise is unreachable here: the doctor still explains what the store knows.
+    config = write_config(tmp_path, store_url)
     code, out = run("--config", config, "doctor", HOSTILE_PO)
     assert code == 1, out
     assert_escaped(out)

@@ -36,7 +36,6 @@ T = TypeVar("T")
 P = ParamSpec("P")
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
-_warned: set[str] = set()  # notices already given by this process
 
 
 def shown(value: object) -> Text:
@@ -93,12 +92,12 @@ def expat_notice(settings: Settings, version: tuple[int, int, int] | None = None
 
 
 def warn_old_expat(settings: Settings) -> None:
-    """One line on stderr, once per process, from the commands that parse TD SYNNEX XML (sync, run,
-    worker, replay, backfill, doctor). Not a marker file "once per machine": a later cron job or another
-    user would never learn why; the switch `[display] expat_warning = false` is for whoever has read it."""
+    """One line on stderr. Each command that parses TD SYNNEX XML (sync, run, worker, replay, backfill,
+    doctor) calls this once at start, so it is said once per run, and never by the commands that only
+    read the store. Not a marker file "once per machine": the next cron job, or another user, would
+    never learn why; `[display] expat_warning = false` is there for whoever has read it."""
     notice = expat_notice(settings)
-    if notice and "expat" not in _warned:
-        _warned.add("expat")
+    if notice:
         err_console.print(problem("warning:", notice, "yellow"), soft_wrap=True)
 
 
