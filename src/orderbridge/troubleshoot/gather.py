@@ -109,6 +109,7 @@ async def gather(
         answer_since=payload.first_fetched_at if payload else None,
         activity=activity,
         events=events,
-        near=near_numbers(store, tenant, po_number),
+        # Only a PO that cannot be found needs the look-alikes (po.py says why).
+        near=near_numbers(store, tenant, po_number) if live is None and tracked is None else (),
     )
     return evidence, payload

@@ -2,8 +2,8 @@
 
 The troubleshooting guide's reasons a PO stops updating each have one rule here: not marked, missing
 or wrong order number, connectivity, not found at TD SYNNEX, stale data at TD SYNNEX, similar PO
-numbers, shipped without a tracking number yet, and the sync running behind at high volume. The
-rules read only `Evidence`, so every one of them is tested directly (`tests/troubleshoot/`).
+numbers (a hint when the PO is not found), shipped without a tracking number yet, and the sync running
+behind at high volume. The rules read only `Evidence`, so every one is tested directly (`tests/troubleshoot/`).
 """
 
 from __future__ import annotations
@@ -68,25 +68,24 @@ def explain(e: Evidence) -> list[Finding]:
 def _identity(e: Evidence) -> list[Finding]:
     out: list[Finding] = []
     caption = e.settings.connectwise.tracking_field
-    if e.near:
-        out.append(
-            Finding.problem(
-                "po.similar",
-                f"similar PO numbers are tracked: {', '.join(e.near)}",
-                cause=f"several orders have numbers like {e.po_number!r}, so the wrong one may have been "
-                "entered in ConnectWise or sent to TD SYNNEX",
-                fix="compare the PO number character by character with the TD SYNNEX order confirmation; "
-                "the lookup needs an exact match",
-            )
-        )
+    # Similar numbers are a hint for a PO that cannot be found, never a problem of one that can: the
+    # demo book's PO-1001..PO-1047 are all "similar", and every healthy one failed on it.
     if e.live is None and e.tracked is None:
         where = f" ({e.live_error})" if e.live_error else ""
+        named = ", ".join(repr(n) for n in e.near)
+        hint = (
+            f"did you mean {named if len(e.near) == 1 else 'one of ' + named}? "
+            if e.near
+            else "check the number and that the PO exists in ConnectWise; "
+        )
         out.append(
             Finding.problem(
                 "po.unknown",
                 f"no PO {e.po_number!r} in ConnectWise or in orderbridge's records{where}",
                 cause="the number does not match any purchase order orderbridge can see",
-                fix="check the number (see the similar ones listed, if any) and that the PO exists in ConnectWise",
+                fix=hint + "the lookup needs an exact match: compare the number character by character with "
+                "the PO in ConnectWise and the TD SYNNEX order confirmation",
+                detail=f"similar PO numbers are tracked: {', '.join(e.near)}" if e.near else "",
             )
         )
         return out
