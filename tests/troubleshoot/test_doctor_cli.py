@@ -110,3 +110,16 @@ def test_doctor_of_healthy_demo_pos_is_all_ok_and_a_misspelt_one_gets_suggestion
     code, out = run("--config", config, "doctor", healthy[0].replace("-", ""))
     assert code == 1
     assert f"did you mean one of {healthy[0]!r}" in out, out
+
+
+def test_doctor_before_setup_says_to_run_setup_not_that_the_schema_is_broken(
+    sims: SimulatorPair, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "orderbridge.toml", sims)
+    code, out = run("--config", config, "doctor")
+    assert code == 1
+    assert "the store is new: nothing has run against it yet" in out, out
+    assert "run `orderbridge setup`" in out
+    assert "revision None" not in out and "was not migrated" not in out
+    code, out = run("--config", config, "doctor", "PO-1001")
+    assert "the store is new" in out and "revision None" not in out, out

@@ -30,6 +30,16 @@ def check_schema(store: Store) -> Finding:
             cause=redact(f"{type(exc).__name__}: {exc}"),
             fix="check [store] url, that the database is running and that this user may connect",
         )
+    if current is None:
+        # The doctor opens the store without migrating it, so before the first `setup` or sync there is
+        # nothing in it yet: a new store, not a broken one.
+        return Finding.problem(
+            "store.new",
+            "the store is new: nothing has run against it yet (no orderbridge tables)",
+            cause="orderbridge has not been set up with this [store] url",
+            fix="run `orderbridge setup` (it creates the store's tables and the TDS statuses in ConnectWise); "
+            "if this store should already hold history, check [store] url",
+        )
     if current != head:
         return Finding.problem(
             "store.schema",
