@@ -20,7 +20,7 @@ from orderbridge.rules.header import shipment_date_rule, shipment_method_rule, t
 from orderbridge.rules.invoice_fields import distinct_invoices, invoice_rule
 from orderbridge.rules.lines import line_rule
 from orderbridge.rules.notes import ShipmentFacts, TrackedPackage, invoice_note, shipment_note, stage_note
-from orderbridge.rules.shipping import Shipment, cw_datetime, describe_ship_method, shipments
+from orderbridge.rules.shipping import Shipment, cw_datetime, describe_ship_method, local_date, shipments
 from orderbridge.rules.situation import (
     FIRST_SIGHT,
     NOTHING,
@@ -160,7 +160,7 @@ def _notes(s: Situation, events: Sequence[Event]) -> tuple[Note, ...]:
             first = shipment.lines[0]
             facts = ShipmentFacts(
                 order_number=shipment.order_number,
-                shipped_on=shipment.ship_datetime.date() if shipment.ship_datetime else None,
+                shipped_on=local_date(shipment.ship_datetime, s.ctx.tdsynnex_zone) if shipment.ship_datetime else None,
                 method=describe_ship_method(first.ship_method, first.ship_method_description),
                 lines=tuple(line.line_number for line in shipment.lines),
                 packages=_packages(s, shipment),
