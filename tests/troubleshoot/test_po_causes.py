@@ -13,7 +13,7 @@ from decimal import Decimal
 from doctor_world import diagnose, problems, transports
 from world import simple_order, world
 
-from orderbridge.config import Settings
+from orderbridge.config import DisplaySettings, Settings
 from orderbridge.core.domain import CustomField, PurchaseOrder
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
@@ -163,3 +163,14 @@ async def test_a_healthy_po_has_no_problems_and_tells_its_story(store: Store) ->
     assert problems(text) == [], text
     assert "looked up by PO number 'PO-OK'" in text
     assert "TD SYNNEX last answered" in text and " wrote " in text and "rule: " in text and "next check due" in text
+
+
+async def test_times_are_told_in_the_display_zone(store: Store) -> None:
+    async with world(store) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        w.add(simple_order("PO-ZONE", w.clock.now(), ship_after=timedelta(hours=-0.5)))
+        await w.engine.run_cycle()
+        berlin = w.tenant.settings.model_copy(update={"display": DisplaySettings(timezone="Europe/Berlin")})
+        text = await diagnose(w, "PO-ZONE", settings=berlin)
+    assert "Europe/Berlin" in text and "UTC" not in text, text
+    assert "wrote status: Sent to Vendor -> TDS Shipped (#" in text, text

@@ -8,6 +8,7 @@ show, the same way everywhere. Pure apart from reading the machine's own zone.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,9 +21,10 @@ import tzlocal
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu", "GMT", "Etc/GMT"})
 
 
-def reference_text(value: object) -> str | None:
-    """A ConnectWise reference `{"id": 7, "name": "X"}` (or its stored JSON text) as `X (#7)`; `#7` when
-    only the id is known; None when `value` is no reference."""
+def reference_text(value: object, names: Mapping[int, str] | None = None) -> str | None:
+    """A ConnectWise reference `{"id": 7, "name": "X"}` (or its stored JSON text) as `X (#7)`; a bare
+    `{"id": 7}` takes its name from `names` (a status or shipment-method list) or reads `#7`; None when
+    `value` is no reference."""
     ref = value
     if isinstance(value, str) and value.startswith("{") and '"id"' in value:
         try:
@@ -31,14 +33,17 @@ def reference_text(value: object) -> str | None:
             return None
     if not isinstance(ref, dict) or "id" not in ref or not set(ref) <= {"id", "name", "_info"}:
         return None
-    return f"{ref['name']} (#{ref['id']})" if ref.get("name") else f"#{ref['id']}"
+    name = ref.get("name")
+    if not name and names and isinstance(ref["id"], int):
+        name = names.get(ref["id"])
+    return f"{name} (#{ref['id']})" if name else f"#{ref['id']}"
 
 
-def value_text(value: object) -> str:
+def value_text(value: object, names: Mapping[int, str] | None = None) -> str:
     """An activity value or a planned change for people: references by name, None as ''."""
     if value is None:
         return ""
-    shown = reference_text(value)
+    shown = reference_text(value, names)
     return shown if shown is not None else str(value)
 
 

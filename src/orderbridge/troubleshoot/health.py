@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from orderbridge.core.display import UTC_DISPLAY, DisplayZone
 from orderbridge.core.redaction import redact
 from orderbridge.store import ActivityFilter, Store
 from orderbridge.store.schema import head_revision
@@ -51,13 +52,13 @@ def check_schema(store: Store) -> Finding:
     return Finding.passed("store.schema", f"store reachable, schema at revision {current} (current)")
 
 
-def check_last_cycle(store: Store, tenant: str, now: datetime) -> list[Finding]:
+def check_last_cycle(store: Store, tenant: str, now: datetime, zone: DisplayZone = UTC_DISPLAY) -> list[Finding]:
     cycle = store.last_cycle(tenant)
     if cycle is None:
         return [Finding.fact("cycle.none", "no sync cycle has run for this tenant yet")]
     out: list[Finding] = []
     failed = int(cycle.counts.get("failed", 0))
-    when = cycle.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = zone.stamp(cycle.started_at)
     if cycle.status not in ("ok", "running"):
         out.append(
             Finding.problem(

@@ -8,11 +8,12 @@ behind at high volume. The rules read only `Evidence`, so every one is tested di
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from orderbridge.config import Settings
+from orderbridge.core.display import value_text
 from orderbridge.core.domain import DistributorOrder, PurchaseOrder, Stage, StatusCode
 from orderbridge.store import ActivityEntry, EventRecord, TrackedOrder
 from orderbridge.sync.observe import SALES_ORDER
@@ -44,10 +45,14 @@ class Evidence:
     activity: Sequence[ActivityEntry] = ()  # newest first
     events: Sequence[EventRecord] = ()
     near: Sequence[str] = field(default_factory=tuple)
+    # ConnectWise's names of the records a write referred to, by field ("status", "shipmentMethod") and
+    # id: history written before names were stored beside ids says only `{"id": 7}`.
+    names: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
 
 
-def _when(at: datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "never"
+def _when(e: Evidence, at: datetime | None) -> str:
+    """A time in the `[display] timezone`, labelled with it."""
+    return e.settings.display.zone.stamp(at)
 
 
 def _age(delta: timedelta) -> str:
@@ -130,8 +135,8 @@ def _answer(e: Evidence) -> list[Finding]:
     out = [
         Finding.fact(
             "po.answer",
-            f"TD SYNNEX last answered {order.raw_code!r} at {_when(e.answered_at)} [{lines}]",
-            detail=f"the same answer since {_when(e.answer_since)}",
+            f"TD SYNNEX last answered {order.raw_code!r} at {_when(e, e.answered_at)} [{lines}]",
+            detail=f"the same answer since {_when(e, e.answer_since)}",
         )
     ]
     customer = e.settings.tdsynnex.customer_number
@@ -151,7 +156,7 @@ def _answer(e: Evidence) -> list[Finding]:
                 Finding.problem(
                     "po.not_found",
                     f"TD SYNNEX does not know PO {e.po_number!r} for customer {customer} "
-                    f"(answering notFound since {_when(e.answer_since)})",
+                    f"(answering notFound since {_when(e, e.answer_since)})",
                     cause="the order was placed under another PO number or customer number, or not placed yet",
                     fix="check the PO number against the TD SYNNEX order confirmation (exact, including any "
                     "prefix) and the customer number; for an order placed by phone, enter its TD SYNNEX "
@@ -179,7 +184,7 @@ def _answer(e: Evidence) -> list[Finding]:
             out.append(
                 Finding.problem(
                     "po.stale",
-                    f"TD SYNNEX's answer has not changed for {_age(unchanged)} (since {_when(e.answer_since)})",
+                    f"TD SYNNEX's answer has not changed for {_age(unchanged)} (since {_when(e, e.answer_since)})",
                     cause="TD SYNNEX's data is delayed or stale for this order, so there is nothing new to write",
                     fix="compare with the order in the TD SYNNEX portal; if the portal shows more, the XML "
                     "service lags: ask TD SYNNEX support, quoting `orderbridge doctor PO --raw`",
@@ -193,7 +198,7 @@ def _history(e: Evidence) -> list[Finding]:
     tracked = e.tracked
     if tracked is not None:
         stage = tracked.stage.label if tracked.stage else "none yet"
-        out.append(Finding.fact("po.stage", f"stage {stage}; last checked {_when(tracked.last_checked_at)}"))
+        out.append(Finding.fact("po.stage", f"stage {stage}; last checked {_when(e, tracked.last_checked_at)}"))
         if tracked.person_status:
             out.append(
                 Finding.fact("po.rule", "a person set a non-TDS status: orderbridge no longer writes this PO's status")
@@ -221,17 +226,19 @@ def _history(e: Evidence) -> list[Finding]:
                 )
     writes = [entry for entry in e.activity if entry.action == "write"][:10]
     for entry in writes:
+        names = e.names.get((entry.field or "").rsplit("/", 1)[-1])  # "line 12/shipmentMethod" too
+        old, new = value_text(entry.old_value, names), value_text(entry.new_value, names)
         out.append(
             Finding.fact(
                 "po.write",
-                f"{_when(entry.at)} wrote {entry.field}: {entry.old_value!s} -> {entry.new_value!s}",
+                f"{_when(e, entry.at)} wrote {entry.field}: {old or '(empty)'} -> {new or '(empty)'}",
                 detail=f"rule: {entry.reason}",
             )
         )
     if not writes and tracked is not None:
         out.append(Finding.fact("po.write", "nothing written to ConnectWise for this PO yet"))
     for event in list(e.events)[-3:]:
-        out.append(Finding.fact("po.event", f"{_when(event.occurred_at)} {event.summary}"))
+        out.append(Finding.fact("po.event", f"{_when(e, event.occurred_at)} {event.summary}"))
     return out
 
 
@@ -248,13 +255,13 @@ def _schedule(e: Evidence) -> list[Finding]:
         return [
             Finding.problem(
                 "po.behind_schedule",
-                f"its check was due at {_when(due)}, {_age(late)} ago",
+                f"its check was due at {_when(e, due)}, {_age(late)} ago",
                 cause="updates are slow: the sync runs behind schedule (high volume, rate limits or no daemon)",
                 fix="run `orderbridge run` (or more workers) so cycles keep up; raise [tdsynnex] concurrency "
                 "and requests_per_minute within TD SYNNEX's limits; `orderbridge doctor` shows the lag",
             )
         ]
-    return [Finding.fact("po.next", f"next check due {_when(due)}")]
+    return [Finding.fact("po.next", f"next check due {_when(e, due)}")]
 
 
 def _interval_minutes(settings: Settings, stage: Stage | None) -> float:
