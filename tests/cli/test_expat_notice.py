@@ -52,5 +52,6 @@ def test_commands_that_only_read_the_store_do_not_say_it(tmp_path: Path) -> None
 @old_expat_here
 def test_the_environment_variable_silences_it(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'ob.db'}")
+    assert "expat" in run("--config", config, "doctor", "PO-1")[2]
     _, out, err = run("--config", config, "doctor", "PO-1", env={"ORDERBRIDGE_DISPLAY__EXPAT_WARNING": "false"})
     assert "expat" not in out + err
