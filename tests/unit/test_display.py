@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,3 +51,14 @@ def test_an_unknown_zone_is_a_config_error_naming_the_key(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert "display.timezone" in caught.value.message and "Mars/Olympus" in caught.value.message
+
+
+def test_a_machine_zone_that_cannot_be_read_asks_for_the_setting() -> None:
+    # A fresh interpreter: tzlocal reads TZ once per process.
+    probe = (
+        "from orderbridge.core.display import DisplayZone\n"
+        "try:\n    DisplayZone.named(None)\nexcept ValueError as e:\n    print(e)"
+    )
+    env = {**os.environ, "TZ": "Nowhere/Land"}
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert "set an IANA name" in result.stdout, result.stdout + result.stderr

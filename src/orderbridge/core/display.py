@@ -51,7 +51,10 @@ def zone_named(name: str | None) -> tzinfo:
     """The zone called `name`, or the machine's own zone for None or ''. Raises ValueError for an
     unknown name, so a config check can name the key."""
     if not name:
-        return tzlocal.get_localzone()
+        try:
+            return tzlocal.get_localzone()
+        except (ZoneInfoNotFoundError, ValueError) as exc:  # e.g. TZ=Nowhere/Land
+            raise ValueError(f"this machine's time zone is unknown ({exc}); set an IANA name here") from None
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
