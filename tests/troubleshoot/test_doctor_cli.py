@@ -93,3 +93,33 @@ def test_doctor_reports_a_config_that_does_not_load(tmp_path: Path) -> None:
     code, out = run("--config", str(path), "doctor")
     assert code == 2
     assert "the configuration does not load" in out and "fix:" in out
+
+
+def test_doctor_of_healthy_demo_pos_is_all_ok_and_a_misspelt_one_gets_suggestions(
+    sims: SimulatorPair, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "orderbridge.toml", sims)
+    assert run("--config", config, "setup")[0] == 0
+    assert run("--config", config, "sync", "--once", "--no-progress")[0] == 0
+    # The demo book numbers its POs PO-1001, PO-1002, ...: every one looks like its neighbours.
+    healthy = [n for n in sims.book.po_numbers if n not in sims.book.scenarios] if sims.book else []
+    assert len(healthy) >= 2
+    for po_number in healthy:
+        code, out = run("--config", config, "doctor", po_number)
+        assert code == 0 and "FAIL" not in out and "similar" not in out, out
+    code, out = run("--config", config, "doctor", healthy[0].replace("-", ""))
+    assert code == 1
+    assert f"did you mean one of {healthy[0]!r}" in out, out
+
+
+def test_doctor_before_setup_says_to_run_setup_not_that_the_schema_is_broken(
+    sims: SimulatorPair, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "orderbridge.toml", sims)
+    code, out = run("--config", config, "doctor")
+    assert code == 1
+    assert "the store is new: nothing has run against it yet" in out, out
+    assert "run `orderbridge setup`" in out
+    assert "revision None" not in out and "was not migrated" not in out
+    code, out = run("--config", config, "doctor", "PO-1001")
+    assert "the store is new" in out and "revision None" not in out, out

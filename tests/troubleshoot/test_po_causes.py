@@ -13,7 +13,7 @@ from decimal import Decimal
 from doctor_world import diagnose, problems, transports
 from world import simple_order, world
 
-from orderbridge.config import Settings
+from orderbridge.config import DisplaySettings, Settings
 from orderbridge.core.domain import CustomField, PurchaseOrder
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
@@ -105,10 +105,21 @@ async def test_several_orders_with_similar_numbers(store: Store) -> None:
             w.add(simple_order(number, w.clock.now(), order_number=f"4100{number[-4:].replace('A', '9')}"))
         await w.engine.run_cycle()
         text = await diagnose(w, "PO4711")
-    assert "similar PO numbers are tracked: PO-4711, PO-4711A" in text
-    assert "cause: several orders have numbers like 'PO4711'" in text
-    assert "fix:   compare the PO number character by character" in text
     assert "no PO 'PO4711' in ConnectWise" in text
+    assert "fix:   did you mean one of 'PO-4711', 'PO-4711A', 'PO-4712'? the lookup needs an exact match" in text
+    assert "similar PO numbers are tracked: PO-4711, PO-4711A, PO-4712" in text
+    assert len(problems(text)) == 1, text
+
+
+async def test_a_po_that_is_found_is_not_failed_for_having_look_alikes(store: Store) -> None:
+    async with world(store) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        for number in ("PO-4711", "PO-4712", "PO-4713"):
+            w.add(simple_order(number, w.clock.now(), ship_after=timedelta(hours=-0.5)))
+        await w.engine.run_cycle()
+        text = await diagnose(w, "PO-4712")
+    assert problems(text) == [], text
+    assert "similar" not in text
 
 
 async def test_shipped_but_no_tracking_number_yet(store: Store) -> None:
@@ -152,3 +163,14 @@ async def test_a_healthy_po_has_no_problems_and_tells_its_story(store: Store) ->
     assert problems(text) == [], text
     assert "looked up by PO number 'PO-OK'" in text
     assert "TD SYNNEX last answered" in text and " wrote " in text and "rule: " in text and "next check due" in text
+
+
+async def test_times_are_told_in_the_display_zone(store: Store) -> None:
+    async with world(store) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        w.add(simple_order("PO-ZONE", w.clock.now(), ship_after=timedelta(hours=-0.5)))
+        await w.engine.run_cycle()
+        berlin = w.tenant.settings.model_copy(update={"display": DisplaySettings(timezone="Europe/Berlin")})
+        text = await diagnose(w, "PO-ZONE", settings=berlin)
+    assert "Europe/Berlin" in text and "UTC" not in text, text
+    assert "wrote status: Sent to Vendor -> TDS Shipped (#" in text, text

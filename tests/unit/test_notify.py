@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from orderbridge.alerts.evaluate import AlertOutcome
-from orderbridge.config import Settings
+from orderbridge.config import DisplaySettings, Settings
 from orderbridge.core.domain import Stage
 from orderbridge.notify import build_messages, notify
 from orderbridge.store import EventRecord
@@ -179,6 +179,16 @@ async def test_generic_webhook_receives_json(webhook: tuple[Hook, int]) -> None:
     assert (result.sent, result.failed) == (1, 0)
     assert hook.bodies[0]["title"] == "[orderbridge] Estimated ship date missed: PO-42"
     assert "not shipped yet" in hook.bodies[0]["message"]
+
+
+async def test_times_in_a_message_are_in_the_display_zone_and_say_so(webhook: tuple[Hook, int]) -> None:
+    hook, port = webhook
+    berlin = settings([f"json://127.0.0.1:{port}/hooks"]).model_copy(
+        update={"display": DisplaySettings(timezone="Europe/Berlin")}
+    )
+    await notify(berlin, AlertOutcome(opened=(ALERT,)), [])
+    assert "Opened 2026-03-09 16:00 Europe/Berlin." in hook.bodies[0]["message"]  # 15:00 UTC
+    assert "UTC" not in hook.bodies[0]["message"]
 
 
 async def test_a_dead_destination_is_counted_and_logged_without_its_secret(

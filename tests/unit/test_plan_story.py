@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plan_builders import apply, ctx, cw_lines, invoice, item, order, remember
 
@@ -221,3 +222,14 @@ def test_notes_can_be_switched_off() -> None:
     tds = order(item(1, "shipped", shipped_at=DAY0, tracking=(A,)))
     plan = plan_purchase_order(_po(), tds, ctx(notes=False))
     assert plan.events and plan.notes == ()
+
+
+def test_a_shipment_note_gives_the_ship_day_in_tdsynnex_zone() -> None:
+    # The codec hands ShipDatetime over in UTC: 17:30 Pacific is 01:30 UTC the next day.
+    shipped = datetime(2025, 3, 4, 17, 30, tzinfo=ZoneInfo("America/Los_Angeles")).astimezone(UTC)
+    tds = order(item(1, "shipped", shipped_at=shipped, tracking=(A,)))
+    for zone, day in (("America/Los_Angeles", "2025-03-04"), ("Europe/Berlin", "2025-03-05")):
+        context = dataclasses.replace(ctx(now=shipped + timedelta(hours=2)), tdsynnex_zone=ZoneInfo(zone))
+        plan = plan_purchase_order(_po(), tds, context, PriorState())
+        note = next(n for n in plan.notes if n.key.startswith("shipment:"))
+        assert f"shipped {day} via" in note.text, note.text

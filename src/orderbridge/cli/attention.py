@@ -14,7 +14,7 @@ import sys
 import click
 from rich.table import Table
 
-from orderbridge.cli.common import console, guard, settings_of
+from orderbridge.cli.common import console, guard, settings_of, shown
 from orderbridge.store import Store
 from orderbridge.store.attention import attention_report
 
@@ -61,17 +61,18 @@ def attention(ctx: click.Context, tenant: str | None, threshold: int | None, fmt
         if not rows:
             console.print(f"No PO has failed {limit} cycles in a row.")
             return
-        table = Table(title=f"POs needing attention (failed {limit}+ cycles in a row)")
+        zone = settings.display.zone
+        table = Table(title=f"POs needing attention (failed {limit}+ cycles in a row; times {zone.label})")
         for column in ("PO", "failures", "failing since", "last checked", "last error"):
             table.add_column(column, overflow="fold")
         for item in items:
             order = item.order
             table.add_row(
-                order.po_number or f"id {order.po_id}",
+                shown(order.po_number or f"id {order.po_id}"),
                 str(item.failures),
-                item.failing_since.strftime("%Y-%m-%d %H:%M") if item.failing_since else "?",
-                order.last_checked_at.strftime("%Y-%m-%d %H:%M") if order.last_checked_at else "",
-                order.last_error or "",
+                zone.format(item.failing_since) if item.failing_since else "?",
+                zone.format(order.last_checked_at),
+                shown(order.last_error),
             )
         console.print(table)
 

@@ -3,6 +3,10 @@
 Commands import from here and `cli/__init__.py` imports the commands, so nothing imports back up.
 Errors we raise on purpose are shown as one line without a traceback; exit codes: 0 success, 1 a
 run-time failure (credentials, connectivity, setup), 2 bad configuration or usage.
+
+Text from outside (PO numbers, TD SYNNEX and ConnectWise values, error messages) reaches the terminal
+only through `shown` (or `cell`): controls escaped (core/terminal.py) and never parsed as rich markup,
+so `[http]` in a message stays `[http]`. Times go through `zone_of(ctx)`, the `[display] timezone`.
 """
 
 from __future__ import annotations
@@ -17,17 +21,36 @@ from typing import Any, ParamSpec, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from orderbridge.config import Settings
 from orderbridge.config.tenants import Config, load_config
+from orderbridge.core.display import DisplayZone, value_text
 from orderbridge.core.errors import ConfigError, OrderbridgeError
 from orderbridge.core.runtime import tune_for_sync
+from orderbridge.core.terminal import for_terminal
+from orderbridge.core.xmlguard import expat_warning
 from orderbridge.sync.summary import CycleSummary
 
 T = TypeVar("T")
 P = ParamSpec("P")
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def shown(value: object) -> Text:
+    """Untrusted text for a table cell or a line: controls shown escaped, never read as rich markup."""
+    return Text(for_terminal(value))
+
+
+def cell(value: object) -> Text:
+    """An activity value or a planned change: a ConnectWise reference by name (`TDS Shipped (#7)`), shown."""
+    return shown(value_text(value))
+
+
+def problem(label: str, message: object, style: str = "red") -> Text:
+    """`label` styled (e.g. "error:" in red) followed by untrusted `message`, as one safe line."""
+    return Text.assemble((label, style), " ", shown(message))
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
@@ -43,10 +66,10 @@ def guard(fn: Callable[P, None]) -> Callable[P, None]:
         try:
             fn(*args, **kwargs)
         except ConfigError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            err_console.print(problem("error:", exc.message), soft_wrap=True)
             sys.exit(2)
         except OrderbridgeError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            err_console.print(problem("error:", exc.message), soft_wrap=True)
             sys.exit(1)
 
     return wrapper
@@ -57,13 +80,30 @@ def config_of(ctx: click.Context) -> Config:
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "config" not in obj:
         obj["config"] = load_config(obj.get("config_path"))
-        from orderbridge.core.xmlguard import expat_warning
-
-        warning = expat_warning(max_response_bytes=obj["config"].shared.http.max_response_bytes)
-        if warning:
-            err_console.print(f"[yellow]warning:[/yellow] {warning}", markup=True, highlight=False)
     config: Config = obj["config"]
     return config
+
+
+def expat_notice(settings: Settings, version: tuple[int, int, int] | None = None) -> str | None:
+    """The old-expat warning for these settings (None when expat is current or the warning is off)."""
+    if not settings.display.expat_warning:
+        return None
+    return expat_warning(version, max_response_bytes=settings.http.max_response_bytes)
+
+
+def warn_old_expat(settings: Settings) -> None:
+    """One line on stderr. Each command that parses TD SYNNEX XML (sync, run, worker, replay, backfill,
+    doctor) calls this once at start, so it is said once per run, and never by the commands that only
+    read the store. Not a marker file "once per machine": the next cron job, or another user, would
+    never learn why; `[display] expat_warning = false` is there for whoever has read it."""
+    notice = expat_notice(settings)
+    if notice:
+        err_console.print(problem("warning:", notice, "yellow"), soft_wrap=True)
+
+
+def zone_of(ctx: click.Context) -> DisplayZone:
+    """The `[display] timezone` every time shown by this invocation is converted to and labelled with."""
+    return settings_of(ctx).display.zone
 
 
 def settings_of(ctx: click.Context, tenant: str | None = None) -> Settings:
@@ -80,14 +120,16 @@ def print_summary(summary: CycleSummary, out: Console = console) -> None:
         for item in summary.planned:
             change = item.change
             field = change.field if change.line_id is None else f"line {change.line_id}: {change.field}"
-            table.add_row(item.po_number, field, cell(change.old), cell(change.new), change.reason)
+            table.add_row(
+                shown(item.po_number), field, cell(change.old), cell(change.labelled_new), shown(change.reason)
+            )
         out.print(table)
     for po, text in summary.transitions:
-        out.print(f"  {po}: {text}")
+        out.print(shown(f"  {po}: {text}"))
     for po, message in summary.failures:
-        out.print(f"  [red]failed[/red] {po}: {message}", markup=True, highlight=False)
+        out.print(Text("  ") + problem("failed", f"{po}: {message}"))
     if summary.aborted:
-        out.print(f"  [yellow]incomplete:[/yellow] {summary.aborted}", markup=True, highlight=False)
+        out.print(Text("  ") + problem("incomplete:", summary.aborted, "yellow"))
     counts = summary.counts()
     out.print(
         "POs seen {seen}, checked {checked}, changed {changed}, unchanged {unchanged}, failed {failed}; "
@@ -95,17 +137,13 @@ def print_summary(summary: CycleSummary, out: Console = console) -> None:
     )
 
 
-def cell(value: object) -> str:
-    if isinstance(value, dict) and "id" in value:
-        return f"#{value['id']}" + (f" {value['name']}" if value.get("name") else "")
-    return "" if value is None else str(value)
-
-
-def parse_when(value: str | None) -> datetime | None:
+def parse_when(value: str | None, zone: DisplayZone | None = None) -> datetime | None:
+    """A date or timestamp typed by a person: without an offset it is in `zone` (the display zone, the
+    one the tables show), else UTC."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or an ISO timestamp") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone.zone if zone else UTC)

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 import click
 
-from orderbridge.cli.common import run_async
+from orderbridge.cli.common import run_async, warn_old_expat
 from orderbridge.core.errors import ConfigError
+from orderbridge.core.terminal import for_terminal
 from orderbridge.troubleshoot.findings import Finding, Report
 
 
@@ -49,6 +50,7 @@ def doctor(ctx: click.Context, po_number: str | None, tenant: str | None, raw: b
     chosen = [t for t in tenants if tenant is None or t.name == tenant]
     if not chosen:
         raise click.BadParameter(f"no tenant {tenant!r} in the config", param_hint="--tenant")
+    warn_old_expat(chosen[0].settings)
     now = datetime.now(UTC)
     raw_body: bytes | None = None
     # Tenants share one store; the doctor never migrates it (an outdated schema is one of its findings).
@@ -68,7 +70,9 @@ def doctor(ctx: click.Context, po_number: str | None, tenant: str | None, raw: b
     if raw and po_number is not None:
         click.echo("-- TD SYNNEX's last raw answer --" if raw_body else "-- no raw answer stored --")
         if raw_body:
-            click.echo(raw_body.decode("utf-8", errors="replace"))
+            # TD SYNNEX's text verbatim, except that a control character cannot reach the terminal.
+            text = raw_body.decode("utf-8", errors="replace").replace("\r\n", "\n")
+            click.echo(for_terminal(text))
     sys.exit(report.exit_code)
 
 

@@ -7,13 +7,13 @@ import sys
 import click
 from rich.table import Table
 
-from orderbridge.cli.common import cell, console, guard, parse_when, settings_of
+from orderbridge.cli.common import cell, console, guard, parse_when, settings_of, shown
 from orderbridge.store import ActivityFilter, Store, export_activity
 
 
 @click.command("log")
 @click.option("--po", "po_number", help="Only this PO number.")
-@click.option("--since", help="From this date/time (YYYY-MM-DD or ISO; UTC unless an offset is given).")
+@click.option("--since", help="From this date/time (YYYY-MM-DD or ISO; [display] timezone unless an offset is given).")
 @click.option("--until", help="Up to this date/time.")
 @click.option("--action", "actions", multiple=True, help="observe, write, event, error, ... (repeatable).")
 @click.option("--tenant", default=None, help="Only this tenant (default: all).")
@@ -33,6 +33,7 @@ def log_command(
 ) -> None:
     """Show the activity log: every observation, write, event and error."""
     settings = settings_of(ctx, tenant)
+    zone = settings.display.zone
     store = Store.open(settings.store.url)
     try:
         entries = store.query_activity(
@@ -40,8 +41,8 @@ def log_command(
                 tenant=tenant,
                 po_number=po_number,
                 actions=actions,
-                since=parse_when(since),
-                until=parse_when(until),
+                since=parse_when(since, zone),
+                until=parse_when(until, zone),
                 limit=limit,
             )
         )
@@ -49,17 +50,17 @@ def log_command(
         store.close()
     if fmt == "table":
         table = Table()
-        for column in ("at", "PO", "action", "field", "old", "new", "why"):
+        for column in (f"at ({zone.label})", "PO", "action", "field", "old", "new", "why"):
             table.add_column(column, overflow="fold")
         for e in entries:
             table.add_row(
-                e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.po_number or "",
-                e.action,
-                e.field or "",
+                zone.format(e.at, "%Y-%m-%d %H:%M:%S"),
+                shown(e.po_number),
+                shown(e.action),
+                shown(e.field),
                 cell(e.old_value),
                 cell(e.new_value),
-                e.reason or "",
+                shown(e.reason),
             )
         console.print(table)
     else:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import click
 import uvicorn
 
-from orderbridge.cli.common import config_of, guard
+from orderbridge.cli.common import config_of, guard, warn_old_expat
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.core.clock import SystemClock
 from orderbridge.core.runtime import tune_for_sync
@@ -39,7 +39,9 @@ def run(
 
     @guard
     def go() -> None:
-        tenants = config_of(ctx).select(names)
+        config = config_of(ctx)
+        tenants = config.select(names)
+        warn_old_expat(config.shared)
         _configure_logging()
         tune_for_sync()
         asyncio.run(serve(tenants, metrics_host=metrics_host, metrics_port=metrics_port, max_cycles=cycles))

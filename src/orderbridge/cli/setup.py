@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from orderbridge.cli.common import config_of, console, guard, run_async
+from orderbridge.cli.common import config_of, console, guard, run_async, shown
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.runners.callbacks import register_callbacks
 from orderbridge.runners.setup import run_setup
@@ -42,4 +42,4 @@ def setup(ctx: click.Context, dry_run: bool, callbacks_url: str | None, names: t
     for tenant_config in chosen:
         prefix = f"{tenant_config.name}: " if len(config.tenants) > 1 else ""
         for line in run_async(one(tenant_config)):
-            console.print(prefix + ("would: " if dry_run and line.startswith("created") else "") + line)
+            console.print(shown(prefix + ("would: " if dry_run and line.startswith("created") else "") + line))

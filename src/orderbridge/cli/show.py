@@ -12,7 +12,7 @@ import sys
 import click
 from rich.table import Table
 
-from orderbridge.cli.common import console, guard, settings_of
+from orderbridge.cli.common import cell, console, guard, settings_of, shown
 from orderbridge.store import ActivityFilter, Store
 
 ICONS = {"observe": "seen", "write": "wrote", "event": "event", "note": "note", "error": "ERROR", "attention": "ATTN"}
@@ -29,6 +29,7 @@ def show(ctx: click.Context, po_number: str, tenant: str | None, as_json: bool) 
     @guard
     def go() -> None:
         settings = settings_of(ctx)
+        zone = settings.display.zone
         store = Store.open(settings.store.url)
         try:
             entries = store.query_activity(ActivityFilter(tenant=tenant, po_number=po_number, limit=None))
@@ -61,22 +62,22 @@ def show(ctx: click.Context, po_number: str, tenant: str | None, as_json: bool) 
         for (name, _po_id), row in sorted(tracked.items(), key=lambda item: str(item[0])):
             if row is not None:
                 stage = row.stage.name.title() if row.stage else "unknown"
-                due = row.next_check_at.strftime("%Y-%m-%d %H:%M") if row.next_check_at else "now"
+                due = zone.stamp(row.next_check_at) if row.next_check_at else "now"
                 line = f"{po_number} ({name}): stage {stage}; next check {due}"
                 if row.consecutive_failures:
                     line += f"; failing {row.consecutive_failures} cycle(s): {row.last_error}"
-                console.print(line, highlight=False)
-        table = Table(title=f"Timeline of {po_number}")
-        for column in ("when", "what", "field", "old", "new", "detail"):
+                console.print(shown(line))
+        table = Table(title=shown(f"Timeline of {po_number}"))
+        for column in (f"when ({zone.label})", "what", "field", "old", "new", "detail"):
             table.add_column(column, overflow="fold")
         for e in entries:
             table.add_row(
-                e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                ICONS.get(e.action, e.action),
-                e.field or "",
-                "" if e.old_value is None else str(e.old_value),
-                "" if e.new_value is None else str(e.new_value),
-                e.reason,
+                zone.format(e.at, "%Y-%m-%d %H:%M:%S"),
+                shown(ICONS.get(e.action, e.action)),
+                shown(e.field),
+                cell(e.old_value),
+                cell(e.new_value),
+                shown(e.reason),
             )
         console.print(table)
 

@@ -12,7 +12,16 @@ import sys
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from orderbridge.cli.common import config_of, console, err_console, guard, print_summary, run_async
+from orderbridge.cli.common import (
+    config_of,
+    console,
+    err_console,
+    guard,
+    print_summary,
+    run_async,
+    shown,
+    warn_old_expat,
+)
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.runners.operator import live_engine
 from orderbridge.sync.summary import CycleSummary
@@ -34,6 +43,7 @@ def sync(
     if not once:
         raise click.UsageError("`orderbridge sync` runs one cycle: pass --once (the daemon is `orderbridge run`)")
     config = config_of(ctx)
+    warn_old_expat(config.shared)
     show_progress = console.is_terminal if progress is None else progress
     summaries = [
         run_async(_cycle(tenant, dry_run=dry_run, show_progress=show_progress)) for tenant in config.select(names)
@@ -44,7 +54,7 @@ def sync(
     else:
         for summary in summaries:
             if len(summaries) > 1:
-                console.print(f"tenant {summary.tenant}:", highlight=False)
+                console.print(shown(f"tenant {summary.tenant}:"))
             print_summary(summary)
     if any(summary.aborted for summary in summaries):
         # Monitoring should notice a cycle that did not cover every PO.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from orderbridge.cli.common import config_of, console, guard
+from orderbridge.cli.common import config_of, console, guard, shown
 from orderbridge.config import is_loopback_host
 from orderbridge.core.redaction import register_secret
 
@@ -65,8 +65,8 @@ def web(ctx: click.Context, host: str, port: int, token: str | None) -> None:
             # Callbacks verify their own signature, so they sit outside the dashboard's token check.
             extra = [*callback_routes(store, tenants, limits=settings.callbacks), *scrape]
             app = create_app(settings, store, token=token or None, extra_routes=extra)
-            shown = f"[{host}]" if ":" in host else host
-            console.print(f"orderbridge dashboard on http://{shown}:{port}/ (Ctrl+C to stop)")
+            where = f"[{host}]" if ":" in host else host
+            console.print(shown(f"orderbridge dashboard on http://{where}:{port}/ (Ctrl+C to stop)"))
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
         finally:
             store.close()

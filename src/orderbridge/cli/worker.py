@@ -14,7 +14,7 @@ import os
 import click
 from rich.console import Console
 
-from orderbridge.cli.common import console, guard
+from orderbridge.cli.common import console, guard, shown, warn_old_expat
 from orderbridge.config.directory import worker_tenants
 from orderbridge.core.errors import SetupError
 from orderbridge.core.runtime import tune_for_sync
@@ -32,6 +32,8 @@ async def run_worker(
     console: Console,
 ) -> None:
     settings, tenants = worker_tenants(config_path)
+    if not schema_only:
+        warn_old_expat(settings)
     store = Store.open(settings.store.url)
     try:
         runtime = WorkerRuntime(settings=settings, tenants=tenants, store=store)
@@ -44,7 +46,7 @@ async def run_worker(
             if not await schema_installed(app):
                 raise SetupError("the job queue is not installed in this database; run `orderbridge worker --schema`")
             names = ", ".join(runtime.tenants.names())
-            console.print(f"worker started for tenant(s) {names}; Ctrl+C to stop")
+            console.print(shown(f"worker started for tenant(s) {names}; Ctrl+C to stop"))
             await app.run_worker_async(name=name or "worker", concurrency=concurrency or settings.worker.concurrency)
     finally:
         store.close()

@@ -4,8 +4,9 @@ Environment variables nest with a double underscore, so `ORDERBRIDGE_CONNECTWISE
 overrides `[connectwise] private_key`. Every problem is reported at start-up with the key that is
 wrong and what to do, instead of surfacing as a KeyError in the middle of a cycle.
 
-The tables themselves live in `config_services.py` (the two services and what is written to them) and
-`config_operations.py` (callbacks, workers, alerts, notifications, the daemon, payloads); URL checks in
+The tables themselves live in `config_services.py` (the two services and what is written to them),
+`config_operations.py` (callbacks, workers, alerts, notifications, the daemon, payloads) and
+`display.py` (what people are shown: the time zone, start-up notices); URL checks in
 `urlguard.py`. Everything is importable from here, which is the import to use.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from orderbridge.config.display import DisplaySettings
 from orderbridge.config.operations import (
     ALERT_STAGES,
     AlertSettings,
@@ -75,6 +77,7 @@ class Settings(BaseSettings):
     daemon: DaemonSettings = DaemonSettings()
     payloads: PayloadSettings = PayloadSettings()
     web: WebSettings = WebSettings()
+    display: DisplaySettings = DisplaySettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -161,6 +164,7 @@ __all__ = [
     "CallbacksSettings",
     "ConnectWiseSettings",
     "DaemonSettings",
+    "DisplaySettings",
     "HttpSettings",
     "NotificationSettings",
     "PartnerSettings",

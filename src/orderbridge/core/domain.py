@@ -253,6 +253,8 @@ class FieldChange:
 
     `new` is in ConnectWise's JSON shape already (a reference is `{"id": n}`, a date an ISO string), so
     the action layer turns it into a JSON Patch op without knowing the business rule behind it.
+    `new_name` is the name of the record a reference points at ("TDS Shipped"): ConnectWise is sent the
+    id alone, people (dry run, activity log, dashboard) read `labelled_new`.
     """
 
     field: str
@@ -260,6 +262,14 @@ class FieldChange:
     new: Any
     reason: str
     line_id: int | None = None
+    new_name: str | None = None
+
+    @property
+    def labelled_new(self) -> Any:
+        """`new` with the referenced record's name beside its id (`{"id": 7, "name": "TDS Shipped"}`)."""
+        if self.new_name and isinstance(self.new, dict) and "id" in self.new:
+            return {**self.new, "name": self.new_name}
+        return self.new
 
 
 @dataclass(frozen=True, slots=True)

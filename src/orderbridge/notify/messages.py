@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orderbridge.alerts.rules import RULE_LABELS
+from orderbridge.core.display import UTC_DISPLAY, DisplayZone
 from orderbridge.core.redaction import redact
 from orderbridge.store.alerts import AlertRecord
 from orderbridge.store.facts import FactsRow, TrackingLink
@@ -37,19 +38,19 @@ def _footer(dashboard_url: str | None, tenant: str, po_id: int) -> str:
     return f"\n\nTimeline: {link}" if link else ""
 
 
-def alert_opened(alert: AlertRecord, dashboard_url: str | None = None) -> Message:
+def alert_opened(alert: AlertRecord, dashboard_url: str | None = None, zone: DisplayZone = UTC_DISPLAY) -> Message:
     label = RULE_LABELS.get(alert.rule, alert.rule)
     po = alert.po_number or f"PO id {alert.po_id}"
-    body = f"{alert.message}\n\nOpened {alert.opened_at:%Y-%m-%d %H:%M} UTC." + _footer(
+    body = f"{alert.message}\n\nOpened {zone.stamp(alert.opened_at)}." + _footer(
         dashboard_url, alert.tenant, alert.po_id
     )
     return Message("alert", f"[orderbridge] {label}: {po}", body, alert.po_id, alert.id)
 
 
-def alert_resolved(alert: AlertRecord, dashboard_url: str | None = None) -> Message:
+def alert_resolved(alert: AlertRecord, dashboard_url: str | None = None, zone: DisplayZone = UTC_DISPLAY) -> Message:
     label = RULE_LABELS.get(alert.rule, alert.rule)
     po = alert.po_number or f"PO id {alert.po_id}"
-    when = f"{alert.resolved_at:%Y-%m-%d %H:%M} UTC" if alert.resolved_at else "now"
+    when = zone.stamp(alert.resolved_at) if alert.resolved_at else "now"
     body = f"Resolved by itself ({when}): {alert.message}" + _footer(dashboard_url, alert.tenant, alert.po_id)
     return Message("resolved", f"[orderbridge] Resolved - {label}: {po}", body, alert.po_id, alert.id)
 
@@ -94,12 +95,14 @@ def build_messages(
     notify_resolved: bool,
     stage_changes: Sequence[str],
     dashboard_url: str | None,
+    zone: DisplayZone = UTC_DISPLAY,
 ) -> list[Message]:
-    """Every message one cycle calls for, in a stable order: new alerts, resolutions, stage changes."""
+    """Every message one cycle calls for, in a stable order: new alerts, resolutions, stage changes.
+    Times are in `zone` (`[display] timezone`) and say so."""
     wanted = set(alert_rules)
-    messages = [alert_opened(a, dashboard_url) for a in opened if not wanted or a.rule in wanted]
+    messages = [alert_opened(a, dashboard_url, zone) for a in opened if not wanted or a.rule in wanted]
     if notify_resolved:
-        messages += [alert_resolved(a, dashboard_url) for a in resolved if not wanted or a.rule in wanted]
+        messages += [alert_resolved(a, dashboard_url, zone) for a in resolved if not wanted or a.rule in wanted]
     stages = {name.casefold() for name in stage_changes}
     for event in events:
         if event.kind != "stage_changed" or event.stage is None or event.stage.name.casefold() not in stages:

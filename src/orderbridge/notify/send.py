@@ -110,6 +110,7 @@ async def notify(
             notify_resolved=config.notify_resolved,
             stage_changes=config.stage_changes,
             dashboard_url=config.dashboard_url,
+            zone=settings.display.zone,
         )
         result = await send_messages(config, messages)
         if store is not None and now is not None and result.notified_alert_ids:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from orderbridge.core.domain import (
     DistributorLine,
@@ -27,6 +28,7 @@ from orderbridge.rules.carriers import CARRIER_SERVICES, claimed_carrier, match_
 from orderbridge.rules.shipping import latest_shipped_line, shipped_lines
 from orderbridge.store.facts import FactsRow, TrackingLink
 
+PACIFIC = ZoneInfo("America/Los_Angeles")  # `[tdsynnex] timezone`'s default
 _STAMP = {stage: f"{stage.name.lower()}_at" for stage in Stage}
 
 
@@ -40,6 +42,7 @@ def facts_row(
     *,
     shipment_methods: Sequence[ShipmentMethod] = (),
     error: str | None = None,
+    tdsynnex_zone: tzinfo = PACIFIC,
 ) -> FactsRow:
     """The facts after this check. `order`/`plan` are None when the check failed before an answer;
     `error` is the failure message the engine recorded (plan problems are used when it is None)."""
@@ -69,10 +72,12 @@ def facts_row(
     row = replace(row, not_found_since=None)
     if not order.live_lines:
         return row
-    return _from_lines(row, order, shipment_methods, now)
+    return _from_lines(row, order, shipment_methods, now, tdsynnex_zone)
 
 
-def _from_lines(row: FactsRow, order: DistributorOrder, methods: Sequence[ShipmentMethod], now: datetime) -> FactsRow:
+def _from_lines(
+    row: FactsRow, order: DistributorOrder, methods: Sequence[ShipmentMethod], now: datetime, tdsynnex_zone: tzinfo
+) -> FactsRow:
     live = order.live_lines
     shipped = shipped_lines(order)
     planned = latest_shipped_line(order) or next(
@@ -96,8 +101,9 @@ def _from_lines(row: FactsRow, order: DistributorOrder, methods: Sequence[Shipme
         po_at=row.po_at or (_utc(_aware(order.po_datetime)) if order.po_datetime else row.first_seen_at),
         first_shipped_at=_utc(ship_times[0]) if ship_times else row.first_shipped_at,
         last_shipped_at=_utc(ship_times[-1]) if ship_times else row.last_shipped_at,
-        # The local (TD SYNNEX zone) date, because the estimated ship dates it is compared with are local.
-        first_ship_date=ship_times[0].date() if ship_times else row.first_ship_date,
+        # The local (TD SYNNEX zone) date, because the estimated ship dates it is compared with are local;
+        # the codec's times are UTC, where a 17:30 Pacific shipment is already the next day.
+        first_ship_date=ship_times[0].astimezone(tdsynnex_zone).date() if ship_times else row.first_ship_date,
     )
 
 

@@ -13,7 +13,9 @@ from typing import Any, Literal, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from orderbridge.core.terminal import for_terminal
 from orderbridge.reports.figures import Group, OnTime, Report, Spread
 
 ReportFormat = Literal["table", "csv", "json"]
@@ -115,8 +117,13 @@ def _table(report: Report, console: Console) -> None:
         for column in ("name", "orders", "shipped", "on time", "mean days PO → shipped"):
             table.add_column(column, justify="left" if column == "name" else "right")
         for g in groups:
+            # Carrier, ship-method and warehouse names are TD SYNNEX's text: escaped, never rich markup.
             table.add_row(
-                g.name, str(g.orders), str(g.shipped), _fmt(g.on_time.rate, percent=True), _fmt(g.days_to_ship.mean)
+                Text(for_terminal(g.name)),
+                str(g.orders),
+                str(g.shipped),
+                _fmt(g.on_time.rate, percent=True),
+                _fmt(g.days_to_ship.mean),
             )
         console.print(table)
     e, d = report.errors, report.update_delay_hours

@@ -62,7 +62,9 @@ def shipment_method_rule(s: Situation) -> Outcome:
         return NOTHING
     old = current.name if current else None
     reason = f"ship method {describe_ship_method(line.ship_method, line.ship_method_description)}"
-    return Outcome(changes=(FieldChange("shipmentMethod", old, {"id": verdict.method.id}, reason),))
+    return Outcome(
+        changes=(FieldChange("shipmentMethod", old, {"id": verdict.method.id}, reason, new_name=verdict.method.name),)
+    )
 
 
 def vendor_order_rule(s: Situation) -> Outcome:

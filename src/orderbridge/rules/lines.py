@@ -159,7 +159,8 @@ def plan_line(match: LineMatch, s: Situation) -> tuple[list[FieldChange], list[E
         elif current != verdict.method.id:
             old_name = line.shipment_method.name if line.shipment_method else None
             reason = f"ship method {describe_ship_method(mover.ship_method, mover.ship_method_description)}"
-            changes.append(FieldChange("shipmentMethod", old_name, {"id": verdict.method.id}, reason, line.id))
+            new = {"id": verdict.method.id}
+            changes.append(FieldChange("shipmentMethod", old_name, new, reason, line.id, verdict.method.name))
     orders = vendor_order_text([item.order_number or "" for item in live])
     if orders is not None:
         change("vendorOrderNumber", line.vendor_order_number, orders, "this line's sales orders")

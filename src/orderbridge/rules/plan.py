@@ -20,7 +20,7 @@ from orderbridge.rules.header import shipment_date_rule, shipment_method_rule, t
 from orderbridge.rules.invoice_fields import distinct_invoices, invoice_rule
 from orderbridge.rules.lines import line_rule
 from orderbridge.rules.notes import ShipmentFacts, TrackedPackage, invoice_note, shipment_note, stage_note
-from orderbridge.rules.shipping import Shipment, cw_datetime, describe_ship_method, shipments
+from orderbridge.rules.shipping import Shipment, cw_datetime, describe_ship_method, local_date, shipments
 from orderbridge.rules.situation import (
     FIRST_SIGHT,
     NOTHING,
@@ -74,7 +74,7 @@ def status_rule(s: Situation) -> Outcome:
     if s.po.status is not None and s.po.status.id == status.id:
         return NOTHING
     old = s.po.status.name if s.po.status else None
-    return Outcome(changes=(FieldChange("status", old, {"id": status.id}, s.verdict.rule),))
+    return Outcome(changes=(FieldChange("status", old, {"id": status.id}, s.verdict.rule, new_name=status.name),))
 
 
 def stage_event_rule(s: Situation) -> Outcome:
@@ -160,7 +160,7 @@ def _notes(s: Situation, events: Sequence[Event]) -> tuple[Note, ...]:
             first = shipment.lines[0]
             facts = ShipmentFacts(
                 order_number=shipment.order_number,
-                shipped_on=shipment.ship_datetime.date() if shipment.ship_datetime else None,
+                shipped_on=local_date(shipment.ship_datetime, s.ctx.tdsynnex_zone) if shipment.ship_datetime else None,
                 method=describe_ship_method(first.ship_method, first.ship_method_description),
                 lines=tuple(line.line_number for line in shipment.lines),
                 packages=_packages(s, shipment),

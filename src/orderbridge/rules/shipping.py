@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Event, Stage
 from orderbridge.rules.stages import SHIPPED_CODES
@@ -39,6 +39,12 @@ def cw_datetime(value: datetime) -> str:
     """ConnectWise date-time text in UTC. The codec attaches TD SYNNEX's zone; a naive value is taken as UTC."""
     aware = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_date(value: datetime, zone: tzinfo) -> date:
+    """The calendar day of `value` in `zone` (TD SYNNEX's); a naive value is taken as UTC, as above."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(zone).date()
 
 
 def cw_date(value: date) -> str:

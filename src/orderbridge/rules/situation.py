@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from orderbridge.config import StatusNames, SyncSettings
 from orderbridge.core.domain import (
@@ -23,6 +24,8 @@ from orderbridge.core.domain import (
     Stage,
 )
 from orderbridge.rules.stages import StageVerdict
+
+PACIFIC = ZoneInfo("America/Los_Angeles")  # `[tdsynnex] timezone`'s default
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class PlanContext:
     now: datetime
     release_on_fees: bool = True
     sync: SyncSettings = field(default_factory=SyncSettings)
+    # `[tdsynnex] timezone`: notes give a ship date as TD SYNNEX's own calendar day. The codec hands
+    # times over in UTC, where a 17:30 Pacific shipment is already the next day.
+    tdsynnex_zone: tzinfo = PACIFIC
 
 
 @dataclass(frozen=True)

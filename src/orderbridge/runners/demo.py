@@ -16,8 +16,10 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from orderbridge.config import Settings
+from orderbridge.core.terminal import for_terminal
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.serve import SimulatorPair, running_simulators
@@ -68,7 +70,8 @@ async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
                 if len(summary.transitions) > 14:
                     out.print(f"  ... and {len(summary.transitions) - 14} more stage changes")
                 for po, message in summary.failures[:6]:
-                    out.print(f"  [yellow]needs attention[/yellow] {po}: {message}", highlight=False)
+                    # Error text quotes the services: escaped, and not read as rich markup ("[http]").
+                    out.print(Text.assemble("  ", ("needs attention", "yellow"), " ", for_terminal(f"{po}: {message}")))
                 out.print(
                     f"  seen {summary.seen}, changed {summary.changed}, unchanged {summary.unchanged}, "
                     f"failed {summary.failed}, ConnectWise writes {summary.writes}"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from orderbridge.alerts.evaluate import AlertOutcome, evaluate_alerts
 from orderbridge.config import Settings
@@ -92,6 +93,7 @@ class OperatorHooks:
                 previous.get(o.po.id),
                 shipment_methods=self.shipment_methods,
                 error=o.error,
+                tdsynnex_zone=ZoneInfo(self.settings.tdsynnex.timezone),
             )
             previous[o.po.id] = row
             rows.append(row)

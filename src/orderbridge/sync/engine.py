@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
 from orderbridge.core.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
@@ -146,6 +147,7 @@ class Engine:
             now=started,
             release_on_fees=self.settings.sync.release_on_fees,
             sync=self.settings.sync,
+            tdsynnex_zone=ZoneInfo(self.settings.tdsynnex.timezone),
         )
         cycle = _Cycle(
             ctx=ctx,

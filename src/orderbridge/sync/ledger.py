@@ -70,7 +70,7 @@ def success_record(
         activity.append(entry("observe", "invoice", None, invoice.invoice_number, "new TD SYNNEX invoice"))
     for change in plan.changes:
         field = change.field if change.line_id is None else f"line {change.line_id}/{change.field}"
-        activity.append(entry("write", field, change.old, change.new, change.reason))
+        activity.append(entry("write", field, change.old, change.labelled_new, change.reason))
     for key, note_id in applied.notes.items():
         activity.append(entry("note", None, None, f"note {note_id}", key))
     for key, message in applied.note_errors.items():

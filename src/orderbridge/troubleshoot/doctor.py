@@ -41,7 +41,7 @@ async def check_tenant(
     schema = check_schema(store)
     findings.append(schema)
     if schema.ok:
-        findings += check_last_cycle(store, name, now)
+        findings += check_last_cycle(store, name, now, settings.display.zone)
         findings.append(check_lag(store, name, now))
     return findings
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderbridge.core.terminal import for_terminal
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -41,14 +43,16 @@ class Finding:
         return cls(check, False, summary, cause=cause, fix=fix, detail=detail)
 
     def text(self) -> str:
-        """The finding as an operator reads it, cause and fix on their own lines."""
+        """The finding as an operator reads it, cause and fix on their own lines. Findings quote PO
+        numbers, TD SYNNEX codes and error messages, so every part is escaped for the terminal."""
+        summary, cause, fix, detail = (for_terminal(part) for part in (self.summary, self.cause, self.fix, self.detail))
         if self.ok:
             mark = "-" if self.info else "ok"
-            line = f"{mark:>4}  {self.summary}"
-            return line + (f"\n      {self.detail}" if self.detail else "")
-        parts = [f"FAIL  {self.summary}", f"      cause: {self.cause}", f"      fix:   {self.fix}"]
-        if self.detail:
-            parts.append(f"      detail: {self.detail}")
+            line = f"{mark:>4}  {summary}"
+            return line + (f"\n      {detail}" if detail else "")
+        parts = [f"FAIL  {summary}", f"      cause: {cause}", f"      fix:   {fix}"]
+        if detail:
+            parts.append(f"      detail: {detail}")
         return "\n".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,7 +90,7 @@ class Report:
     def text(self) -> str:
         out: list[str] = []
         for heading, findings in self.sections:
-            out.append(f"== {heading}")
+            out.append(f"== {for_terminal(heading, newlines=False)}")
             out.extend(finding.text() for finding in findings)
         count = len(self.problems)
         out.append("no problems found" if not count else f"{count} problem(s) found")

@@ -6,6 +6,7 @@ answer is in the payload store, and asking again would hide exactly the stale an
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -65,6 +66,13 @@ async def find_live(cw: ConnectWiseClient, po_number: str) -> PurchaseOrder | No
     return None
 
 
+async def reference_names(cw: ConnectWiseClient) -> dict[str, dict[int, str]]:
+    """Names of the statuses and shipment methods, by id, for writes logged with an id alone."""
+    statuses = {status.id: status.name for status in await cw.list_statuses()}
+    methods = {method.id: method.name for method in await cw.list_shipment_methods()}
+    return {"status": statuses, "shipmentMethod": methods}
+
+
 async def gather(
     settings: Settings,
     store: Store,
@@ -75,11 +83,15 @@ async def gather(
 ) -> tuple[Evidence, Payload | None]:
     live: PurchaseOrder | None = None
     live_error: str | None = None
+    names: dict[str, dict[int, str]] = {}
     if cw is not None:
         try:
             live = await find_live(cw, po_number)
         except OrderbridgeError as exc:
             live_error = f"ConnectWise not asked: {exc.message}"
+        else:
+            with contextlib.suppress(OrderbridgeError):  # without names the writes read `#7`: still true
+                names = await reference_names(cw)
     tracked = find_tracked(store, tenant, po_number)
     po_id = live.id if live is not None else (tracked.po_id if tracked else None)
     if live is not None and tracked is None:
@@ -109,6 +121,8 @@ async def gather(
         answer_since=payload.first_fetched_at if payload else None,
         activity=activity,
         events=events,
-        near=near_numbers(store, tenant, po_number),
+        names=names,
+        # Only a PO that cannot be found needs the look-alikes (po.py says why).
+        near=near_numbers(store, tenant, po_number) if live is None and tracked is None else (),
     )
     return evidence, payload

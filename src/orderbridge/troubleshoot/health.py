@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from orderbridge.core.display import UTC_DISPLAY, DisplayZone
 from orderbridge.core.redaction import redact
 from orderbridge.store import ActivityFilter, Store
 from orderbridge.store.schema import head_revision
@@ -30,6 +31,16 @@ def check_schema(store: Store) -> Finding:
             cause=redact(f"{type(exc).__name__}: {exc}"),
             fix="check [store] url, that the database is running and that this user may connect",
         )
+    if current is None:
+        # The doctor opens the store without migrating it, so before the first `setup` or sync there is
+        # nothing in it yet: a new store, not a broken one.
+        return Finding.problem(
+            "store.new",
+            "the store is new: nothing has run against it yet (no orderbridge tables)",
+            cause="orderbridge has not been set up with this [store] url",
+            fix="run `orderbridge setup` (it creates the store's tables and the TDS statuses in ConnectWise); "
+            "if this store should already hold history, check [store] url",
+        )
     if current != head:
         return Finding.problem(
             "store.schema",
@@ -41,13 +52,13 @@ def check_schema(store: Store) -> Finding:
     return Finding.passed("store.schema", f"store reachable, schema at revision {current} (current)")
 
 
-def check_last_cycle(store: Store, tenant: str, now: datetime) -> list[Finding]:
+def check_last_cycle(store: Store, tenant: str, now: datetime, zone: DisplayZone = UTC_DISPLAY) -> list[Finding]:
     cycle = store.last_cycle(tenant)
     if cycle is None:
         return [Finding.fact("cycle.none", "no sync cycle has run for this tenant yet")]
     out: list[Finding] = []
     failed = int(cycle.counts.get("failed", 0))
-    when = cycle.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = zone.stamp(cycle.started_at)
     if cycle.status not in ("ok", "running"):
         out.append(
             Finding.problem(

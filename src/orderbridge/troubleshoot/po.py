@@ -2,17 +2,18 @@
 
 The troubleshooting guide's reasons a PO stops updating each have one rule here: not marked, missing
 or wrong order number, connectivity, not found at TD SYNNEX, stale data at TD SYNNEX, similar PO
-numbers, shipped without a tracking number yet, and the sync running behind at high volume. The
-rules read only `Evidence`, so every one of them is tested directly (`tests/troubleshoot/`).
+numbers (a hint when the PO is not found), shipped without a tracking number yet, and the sync running
+behind at high volume. The rules read only `Evidence`, so every one is tested directly (`tests/troubleshoot/`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from orderbridge.config import Settings
+from orderbridge.core.display import value_text
 from orderbridge.core.domain import DistributorOrder, PurchaseOrder, Stage, StatusCode
 from orderbridge.store import ActivityEntry, EventRecord, TrackedOrder
 from orderbridge.sync.observe import SALES_ORDER
@@ -44,10 +45,14 @@ class Evidence:
     activity: Sequence[ActivityEntry] = ()  # newest first
     events: Sequence[EventRecord] = ()
     near: Sequence[str] = field(default_factory=tuple)
+    # ConnectWise's names of the records a write referred to, by field ("status", "shipmentMethod") and
+    # id: history written before names were stored beside ids says only `{"id": 7}`.
+    names: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
 
 
-def _when(at: datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "never"
+def _when(e: Evidence, at: datetime | None) -> str:
+    """A time in the `[display] timezone`, labelled with it."""
+    return e.settings.display.zone.stamp(at)
 
 
 def _age(delta: timedelta) -> str:
@@ -68,25 +73,24 @@ def explain(e: Evidence) -> list[Finding]:
 def _identity(e: Evidence) -> list[Finding]:
     out: list[Finding] = []
     caption = e.settings.connectwise.tracking_field
-    if e.near:
-        out.append(
-            Finding.problem(
-                "po.similar",
-                f"similar PO numbers are tracked: {', '.join(e.near)}",
-                cause=f"several orders have numbers like {e.po_number!r}, so the wrong one may have been "
-                "entered in ConnectWise or sent to TD SYNNEX",
-                fix="compare the PO number character by character with the TD SYNNEX order confirmation; "
-                "the lookup needs an exact match",
-            )
-        )
+    # Similar numbers are a hint for a PO that cannot be found, never a problem of one that can: the
+    # demo book's PO-1001..PO-1047 are all "similar", and every healthy one failed on it.
     if e.live is None and e.tracked is None:
         where = f" ({e.live_error})" if e.live_error else ""
+        named = ", ".join(repr(n) for n in e.near)
+        hint = (
+            f"did you mean {named if len(e.near) == 1 else 'one of ' + named}? "
+            if e.near
+            else "check the number and that the PO exists in ConnectWise; "
+        )
         out.append(
             Finding.problem(
                 "po.unknown",
                 f"no PO {e.po_number!r} in ConnectWise or in orderbridge's records{where}",
                 cause="the number does not match any purchase order orderbridge can see",
-                fix="check the number (see the similar ones listed, if any) and that the PO exists in ConnectWise",
+                fix=hint + "the lookup needs an exact match: compare the number character by character with "
+                "the PO in ConnectWise and the TD SYNNEX order confirmation",
+                detail=f"similar PO numbers are tracked: {', '.join(e.near)}" if e.near else "",
             )
         )
         return out
@@ -131,8 +135,8 @@ def _answer(e: Evidence) -> list[Finding]:
     out = [
         Finding.fact(
             "po.answer",
-            f"TD SYNNEX last answered {order.raw_code!r} at {_when(e.answered_at)} [{lines}]",
-            detail=f"the same answer since {_when(e.answer_since)}",
+            f"TD SYNNEX last answered {order.raw_code!r} at {_when(e, e.answered_at)} [{lines}]",
+            detail=f"the same answer since {_when(e, e.answer_since)}",
         )
     ]
     customer = e.settings.tdsynnex.customer_number
@@ -152,7 +156,7 @@ def _answer(e: Evidence) -> list[Finding]:
                 Finding.problem(
                     "po.not_found",
                     f"TD SYNNEX does not know PO {e.po_number!r} for customer {customer} "
-                    f"(answering notFound since {_when(e.answer_since)})",
+                    f"(answering notFound since {_when(e, e.answer_since)})",
                     cause="the order was placed under another PO number or customer number, or not placed yet",
                     fix="check the PO number against the TD SYNNEX order confirmation (exact, including any "
                     "prefix) and the customer number; for an order placed by phone, enter its TD SYNNEX "
@@ -180,7 +184,7 @@ def _answer(e: Evidence) -> list[Finding]:
             out.append(
                 Finding.problem(
                     "po.stale",
-                    f"TD SYNNEX's answer has not changed for {_age(unchanged)} (since {_when(e.answer_since)})",
+                    f"TD SYNNEX's answer has not changed for {_age(unchanged)} (since {_when(e, e.answer_since)})",
                     cause="TD SYNNEX's data is delayed or stale for this order, so there is nothing new to write",
                     fix="compare with the order in the TD SYNNEX portal; if the portal shows more, the XML "
                     "service lags: ask TD SYNNEX support, quoting `orderbridge doctor PO --raw`",
@@ -194,7 +198,7 @@ def _history(e: Evidence) -> list[Finding]:
     tracked = e.tracked
     if tracked is not None:
         stage = tracked.stage.label if tracked.stage else "none yet"
-        out.append(Finding.fact("po.stage", f"stage {stage}; last checked {_when(tracked.last_checked_at)}"))
+        out.append(Finding.fact("po.stage", f"stage {stage}; last checked {_when(e, tracked.last_checked_at)}"))
         if tracked.person_status:
             out.append(
                 Finding.fact("po.rule", "a person set a non-TDS status: orderbridge no longer writes this PO's status")
@@ -222,17 +226,19 @@ def _history(e: Evidence) -> list[Finding]:
                 )
     writes = [entry for entry in e.activity if entry.action == "write"][:10]
     for entry in writes:
+        names = e.names.get((entry.field or "").rsplit("/", 1)[-1])  # "line 12/shipmentMethod" too
+        old, new = value_text(entry.old_value, names), value_text(entry.new_value, names)
         out.append(
             Finding.fact(
                 "po.write",
-                f"{_when(entry.at)} wrote {entry.field}: {entry.old_value!s} -> {entry.new_value!s}",
+                f"{_when(e, entry.at)} wrote {entry.field}: {old or '(empty)'} -> {new or '(empty)'}",
                 detail=f"rule: {entry.reason}",
             )
         )
     if not writes and tracked is not None:
         out.append(Finding.fact("po.write", "nothing written to ConnectWise for this PO yet"))
     for event in list(e.events)[-3:]:
-        out.append(Finding.fact("po.event", f"{_when(event.occurred_at)} {event.summary}"))
+        out.append(Finding.fact("po.event", f"{_when(e, event.occurred_at)} {event.summary}"))
     return out
 
 
@@ -249,13 +255,13 @@ def _schedule(e: Evidence) -> list[Finding]:
         return [
             Finding.problem(
                 "po.behind_schedule",
-                f"its check was due at {_when(due)}, {_age(late)} ago",
+                f"its check was due at {_when(e, due)}, {_age(late)} ago",
                 cause="updates are slow: the sync runs behind schedule (high volume, rate limits or no daemon)",
                 fix="run `orderbridge run` (or more workers) so cycles keep up; raise [tdsynnex] concurrency "
                 "and requests_per_minute within TD SYNNEX's limits; `orderbridge doctor` shows the lag",
             )
         ]
-    return [Finding.fact("po.next", f"next check due {_when(due)}")]
+    return [Finding.fact("po.next", f"next check due {_when(e, due)}")]
 
 
 def _interval_minutes(settings: Settings, stage: Stage | None) -> float:

@@ -41,8 +41,8 @@ class ActivityViews:
             tenant=chosen["tenant"],
             po_number=chosen["po"],
             actions=(action,) if action else (),
-            since=params.day(request, "since"),
-            until=params.day(request, "until", end=True),
+            since=params.day(request, "since", zone=self.renderer.zone.zone),
+            until=params.day(request, "until", end=True, zone=self.renderer.zone.zone),
             limit=chosen["limit"],
         )
         return f, chosen

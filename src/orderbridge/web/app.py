@@ -52,7 +52,8 @@ def create_app(
     """`token=None` means no login (loopback only: `orderbridge web` enforces that)."""
     clock = clock or SystemClock()
     guard = Guard(token, settings.web, clock)
-    renderer = Renderer(make_environment(), clock, token_required=token is not None)
+    zone = settings.display.zone
+    renderer = Renderer(make_environment(zone), clock, token_required=token is not None, zone=zone)
     orders = OrderViews(store, renderer)
     activity = ActivityViews(store, renderer)
     alerts = AlertViews(store, renderer, clock)

@@ -6,7 +6,7 @@ filter form shows what was actually applied, so the operator sees at once that i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from starlette.requests import Request
 
@@ -23,16 +23,18 @@ def stage(request: Request, name: str = "stage") -> Stage | None:
     return Stage[value] if value in Stage.__members__ else None
 
 
-def day(request: Request, name: str, *, end: bool = False) -> datetime | None:
-    """`YYYY-MM-DD` as the start of that UTC day; with `end`, the start of the next (an exclusive bound)."""
+def day(request: Request, name: str, *, end: bool = False, zone: tzinfo = UTC) -> datetime | None:
+    """`YYYY-MM-DD` as the start of that day in `zone` (the display zone the pages show times in); with
+    `end`, the start of the next (an exclusive bound)."""
     value = text(request, name, limit=10)
     if value is None:
         return None
     try:
-        start = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        start = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         return None
-    return start + timedelta(days=1) if end else start
+    # The next day's midnight, not start + 24 h: a day with a summer-time change is 23 or 25 hours long.
+    return (start + timedelta(days=1) if end else start).replace(tzinfo=zone)
 
 
 def number(request: Request, name: str, default: int, *, low: int = 1, high: int = 10_000) -> int:

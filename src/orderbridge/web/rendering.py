@@ -1,4 +1,4 @@
-"""Templates and the small formatting rules every page shares (times in UTC, ages, stage colours).
+"""Templates and the small formatting rules every page shares (times in the display zone, ages, stage colours).
 
 One Jinja2 environment with autoescaping on for every template; a page handler passes plain values
 and `render` adds what each page needs (the CSRF token and its cookie, the clock, the active tab).
@@ -7,8 +7,8 @@ and `render` adds what each page needs (the CSRF token and its cookie, the clock
 from __future__ import annotations
 
 import csv
+import functools
 import io
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, Response
 
 from orderbridge.alerts.rules import RULE_LABELS
 from orderbridge.core.clock import Clock
+from orderbridge.core.display import UTC_DISPLAY, DisplayZone, value_text
 from orderbridge.core.domain import Stage
 from orderbridge.store.activity import defuse_cell
 from orderbridge.web.security import CSRF_FIELD, csrf_token, set_csrf_cookie
@@ -31,11 +32,12 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 
-def when(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def when(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M", *, zone: DisplayZone = UTC_DISPLAY) -> str:
+    """A stored (UTC) time in the display zone; a calendar date (an ETA, an invoice date) as it is."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime(fmt)
+        return zone.format(value, fmt)
     return value.isoformat()
 
 
@@ -53,23 +55,14 @@ def ago(value: datetime | None, now: datetime) -> str:
 
 def cw_value(value: str | None) -> str:
     """An activity value for people: a ConnectWise reference `{"id": 7, "name": "X"}` reads as `X (#7)`."""
-    if not value:
-        return "(empty)"
-    if value.startswith("{") and '"id"' in value:
-        try:
-            ref = json.loads(value)
-        except ValueError:
-            return value
-        if isinstance(ref, dict) and "id" in ref:
-            return f"{ref['name']} (#{ref['id']})" if ref.get("name") else f"#{ref['id']}"
-    return value
+    return value_text(value) if value else "(empty)"
 
 
 def stage_css(stage: Stage | None) -> str:
     return f"stage-{stage.name.lower()}" if stage is not None else "stage-none"
 
 
-def make_environment() -> jinja2.Environment:
+def make_environment(zone: DisplayZone = UTC_DISPLAY) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html"], default=True),
@@ -77,7 +70,8 @@ def make_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = when
+    env.filters["when"] = functools.partial(when, zone=zone)
+    env.globals["zone"] = zone.label  # every page's footer and time columns say which zone they are in
     env.filters["stage_css"] = stage_css
     env.filters["cw_value"] = cw_value
     env.globals["rule_labels"] = RULE_LABELS
@@ -91,6 +85,7 @@ class Renderer:
     env: jinja2.Environment
     clock: Clock
     token_required: bool
+    zone: DisplayZone = UTC_DISPLAY  # dates typed in the filters are days of this zone, as the pages show
 
     def page(self, request: Request, name: str, context: dict[str, Any], *, status_code: int = 200) -> Response:
         token, new = csrf_token(request)

@@ -65,8 +65,8 @@ class ReportViews:
             self.store,
             now=self.clock.now(),
             tenant=chosen["tenant"],
-            since=params.day(request, "since"),
-            until=params.day(request, "until", end=True),
+            since=params.day(request, "since", zone=self.renderer.zone.zone),
+            until=params.day(request, "until", end=True, zone=self.renderer.zone.zone),
         )
         return report, chosen
 
