@@ -1,8 +1,16 @@
 """What every command shares: the consoles, the config of this invocation, the error guard, summaries.
 
 Commands import from here and `cli/__init__.py` imports the commands, so nothing imports back up.
-Errors we raise on purpose are shown as one line without a traceback; exit codes: 0 success, 1 a
-run-time failure (credentials, connectivity, setup), 2 bad configuration or usage.
+Errors we raise on purpose are shown as one line without a traceback. Exit codes, the same for every
+command (monitoring and cron read them):
+
+    0  success; a cycle where some POs failed for their own reasons (a PO number TD SYNNEX does not
+       know) is a success: those POs are in the summary and the activity log
+    1  a run-time failure: the cycle failed as a whole (stopped early, or every PO it tried failed
+       because a service did not answer), credentials refused, ConnectWise setup missing, the store
+       unreachable
+    2  bad configuration or usage: a key missing or wrong, the config file not found, a bad option
+    3  reserved: another writer holds the tenant (the writer lease), nothing was done
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orderbridge.config import Settings
@@ -23,6 +32,11 @@ from orderbridge.config.tenants import Config, load_config
 from orderbridge.core.errors import ConfigError, OrderbridgeError
 from orderbridge.core.runtime import tune_for_sync
 from orderbridge.sync.summary import CycleSummary
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_BUSY = 3  # reserved for the writer lease: another process syncs this tenant
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -43,11 +57,11 @@ def guard(fn: Callable[P, None]) -> Callable[P, None]:
         try:
             fn(*args, **kwargs)
         except ConfigError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
-            sys.exit(2)
+            err_console.print(f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False)
+            sys.exit(EXIT_CONFIG)
         except OrderbridgeError as exc:
-            err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
-            sys.exit(1)
+            err_console.print(f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False)
+            sys.exit(EXIT_FAILED)
 
     return wrapper
 
@@ -83,11 +97,15 @@ def print_summary(summary: CycleSummary, out: Console = console) -> None:
             table.add_row(item.po_number, field, cell(change.old), cell(change.new), change.reason)
         out.print(table)
     for po, text in summary.transitions:
-        out.print(f"  {po}: {text}")
-    for po, message in summary.failures:
-        out.print(f"  [red]failed[/red] {po}: {message}", markup=True, highlight=False)
+        out.print(f"  {po}: {text}", markup=False)
+    # One unwrapped line per cause (grep-able), not one per PO; an outage is the cause of every failure.
+    lines = [f"[red]service down:[/red] {escape(summary.outage)}"] if summary.outage else []
+    lines += [] if summary.outage else [f"[red]failed[/red] {escape(g.text())}" for g in summary.failure_groups()]
+    lines += [f"[yellow]warning:[/yellow] {escape(warning)}" for warning in summary.warnings]
+    for line in lines:
+        out.print("  " + line, markup=True, highlight=False, soft_wrap=True)
     if summary.aborted:
-        out.print(f"  [yellow]incomplete:[/yellow] {summary.aborted}", markup=True, highlight=False)
+        out.print(f"  [yellow]incomplete:[/yellow] {escape(summary.aborted)}", markup=True, highlight=False)
     counts = summary.counts()
     out.print(
         "POs seen {seen}, checked {checked}, changed {changed}, unchanged {unchanged}, failed {failed}; "
