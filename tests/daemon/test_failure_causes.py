@@ -49,7 +49,7 @@ async def test_a_cycle_where_td_synnex_never_answers_is_a_failed_cycle(store: St
         daemon = Daemon(tenants, clock=clock, max_cycles=1, sleep=SimSleep(clock))
         await daemon.run()
     state = daemon.health_state["default"]
-    assert daemon.failed_tenants() == ["default"] and state.failures == 1
+    assert list(daemon.failed_tenants()) == ["default"] and state.failures == 1
     assert state.last_error is not None and "TD SYNNEX did not answer" in state.last_error
 
 

@@ -50,7 +50,8 @@ def run(
         tune_for_sync()
         failed = asyncio.run(serve(tenants, metrics_host=metrics_host, metrics_port=metrics_port, max_cycles=cycles))
         if failed and cycles is not None:
-            err_console.print(f"last cycle failed for tenant(s) {', '.join(failed)}; see the log above", markup=False)
+            for name, why in failed.items():
+                err_console.print(f"error: tenant {name}: the last cycle failed: {why}", markup=False, soft_wrap=True)
             sys.exit(EXIT_FAILED)
 
     go()
@@ -62,8 +63,8 @@ async def serve(
     metrics_host: str = "127.0.0.1",
     metrics_port: int | None = None,
     max_cycles: int | None = None,
-) -> list[str]:
-    """Run the daemon until stopped (or `max_cycles`); returns the tenants whose last cycle failed."""
+) -> dict[str, str]:
+    """Run the daemon until stopped (or `max_cycles`); returns the tenants whose last cycle failed, and why."""
     clock = SystemClock()
     with _stores(tenants) as stores:
         async with contextlib.AsyncExitStack() as stack:

@@ -113,9 +113,13 @@ class Daemon:
             for tenant in self.tenants:
                 group.create_task(self._tenant_loop(tenant), name=f"tenant-{tenant.name}")
 
-    def failed_tenants(self) -> list[str]:
-        """Tenants whose last cycle failed as a whole: what `orderbridge run --cycles N` exits 1 for."""
-        return [name for name, state in self.health_state.items() if state.last_failed]
+    def failed_tenants(self) -> dict[str, str]:
+        """Tenants whose last cycle failed as a whole, with why: what `orderbridge run --cycles N` exits 1 for."""
+        return {
+            name: state.last_error or "the cycle failed"
+            for name, state in self.health_state.items()
+            if state.last_failed
+        }
 
     def health(self) -> HealthReport:
         tenants = {}
