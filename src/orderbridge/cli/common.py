@@ -57,10 +57,11 @@ def guard(fn: Callable[P, None]) -> Callable[P, None]:
         try:
             fn(*args, **kwargs)
         except ConfigError as exc:
-            err_console.print(f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False)
+            err_console.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)
             sys.exit(EXIT_CONFIG)
         except OrderbridgeError as exc:
-            err_console.print(f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False)
+            # One unwrapped line: what an operator greps for and pastes into a ticket.
+            err_console.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)
             sys.exit(EXIT_FAILED)
 
     return wrapper
