@@ -24,7 +24,7 @@ from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
-from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of, outage_line
+from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.quiet import Quiet, cycle_signature
@@ -232,10 +232,8 @@ class Engine:
             if cycle.incomplete and status == "ok":
                 status = "incomplete"
                 cycle.summary.aborted = cycle.incomplete
-            if status == "ok":
-                summary = cycle.summary
-                summary.outage = outage_line(summary.failures, summary.causes, summary.attempted, self.settings)
-                status = "service-down" if summary.outage else status
+            if status == "ok" and cycle.summary.find_outage(self.settings):
+                status = "service-down"
             if cycle.cycle_id is not None:
                 self.store.finish_cycle(cycle.cycle_id, self.clock.now(), cycle.summary.counts(), status)
         if hooks is not None:

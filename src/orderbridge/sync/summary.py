@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from orderbridge.config import Settings
 from orderbridge.core.domain import FieldChange
-from orderbridge.sync.causes import PO_CAUSE, Cause, FailureGroup, group_failures
+from orderbridge.sync.causes import PO_CAUSE, Cause, FailureGroup, group_failures, outage_line
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class CycleSummary:
     def failed_as_a_whole(self) -> bool:
         """The cycle did not do its job: it stopped early, or a service answered for none of its POs."""
         return bool(self.aborted or self.outage)
+
+    def find_outage(self, settings: Settings) -> str | None:
+        """Decide, once the cycle is over, whether it failed as a whole for want of a service."""
+        self.outage = outage_line(self.failures, self.causes, self.attempted, settings)
+        return self.outage
 
     def failure_groups(self) -> list[FailureGroup]:
         causes = self.causes + [PO_CAUSE] * (len(self.failures) - len(self.causes))
