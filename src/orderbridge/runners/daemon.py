@@ -40,7 +40,7 @@ from orderbridge.sync.engine import Engine
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
 
-CALLBACK_POLL_S = 5.0  # how often a sleeping tenant looks for new callbacks in the inbox
+CALLBACK_POLL_S = 5.0  # how often a sleeping tenant looks for new callbacks and for a setup run
 UNHEALTHY_AFTER_FAILURES = 3
 _log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
