@@ -10,7 +10,8 @@ command (monitoring and cron read them):
        because a service did not answer), credentials refused, ConnectWise setup missing, the store
        unreachable
     2  bad configuration or usage: a key missing or wrong, the config file not found, a bad option
-    3  reserved: another writer holds the tenant (the writer lease), nothing was done
+   75  reserved for the writer lease (EX_TEMPFAIL, "try again later" to cron and systemd): another
+       process is writing to the tenant, nothing was done
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from orderbridge.sync.summary import CycleSummary
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
-EXIT_BUSY = 3  # reserved for the writer lease: another process syncs this tenant
+EXIT_BUSY = 75  # the writer lease's code (EX_TEMPFAIL): another process syncs this tenant
 
 T = TypeVar("T")
 P = ParamSpec("P")
