@@ -143,8 +143,15 @@ async def test_connectwise_refusing_the_client_id_is_named() -> None:
 async def test_missing_custom_field_is_named(sims: SimulatorPair, tmp_path: Path) -> None:
     config = settings(sims, tmp_path, connectwise={"tracking_field": "Sync with Distributor"})
     problem = failing(await check(config))["connectwise.custom_field"]
-    assert "no custom field 'Sync with Distributor'" in problem.summary
+    assert "no PO custom field 'Sync with Distributor'" in problem.summary
     assert "create a Checkbox custom field" in problem.fix
+
+
+async def test_a_misspelled_custom_field_names_the_close_match(sims: SimulatorPair, tmp_path: Path) -> None:
+    config = settings(sims, tmp_path, connectwise={"tracking_field": "Send to TDX"})
+    problem = failing(await check(config))["connectwise.custom_field"]
+    assert "no PO custom field 'Send to TDX' (it has 'Send to TDS')" in problem.summary
+    assert "set [connectwise] tracking_field" in problem.fix
 
 
 async def test_td_synnex_error_text_is_quoted(sims: SimulatorPair, tmp_path: Path) -> None:

@@ -1,8 +1,17 @@
 """What every command shares: the consoles, the config of this invocation, the error guard, summaries.
 
 Commands import from here and `cli/__init__.py` imports the commands, so nothing imports back up.
-Errors we raise on purpose are shown as one line without a traceback; exit codes: 0 success, 1 a
-run-time failure (credentials, connectivity, setup), 2 bad configuration or usage.
+Errors we raise on purpose are shown as one line without a traceback. Exit codes, the same for every
+command (monitoring and cron read them):
+
+    0  success; a cycle where some POs failed for their own reasons (a PO number TD SYNNEX does not
+       know) is a success: those POs are in the summary and the activity log
+    1  a run-time failure: the cycle failed as a whole (stopped early, or every PO it tried failed
+       because a service did not answer), credentials refused, ConnectWise setup missing, the store
+       unreachable
+    2  bad configuration or usage: a key missing or wrong, the config file not found, a bad option
+   75  reserved for the writer lease (EX_TEMPFAIL, "try again later" to cron and systemd): another
+       process is writing to the tenant, nothing was done
 
 Text from outside (PO numbers, TD SYNNEX and ConnectWise values, error messages) reaches the terminal
 only through `shown` (or `cell`): controls escaped (core/terminal.py) and never parsed as rich markup,
@@ -31,6 +40,11 @@ from orderbridge.core.runtime import tune_for_sync
 from orderbridge.core.terminal import for_terminal
 from orderbridge.core.xmlguard import expat_warning
 from orderbridge.sync.summary import CycleSummary
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_BUSY = 75  # the writer lease's code (EX_TEMPFAIL): another process syncs this tenant
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -67,10 +81,11 @@ def guard(fn: Callable[P, None]) -> Callable[P, None]:
             fn(*args, **kwargs)
         except ConfigError as exc:
             err_console.print(problem("error:", exc.message), soft_wrap=True)
-            sys.exit(2)
+            sys.exit(EXIT_CONFIG)
         except OrderbridgeError as exc:
+            # One unwrapped line: what an operator greps for and pastes into a ticket.
             err_console.print(problem("error:", exc.message), soft_wrap=True)
-            sys.exit(1)
+            sys.exit(EXIT_FAILED)
 
     return wrapper
 
@@ -126,8 +141,12 @@ def print_summary(summary: CycleSummary, out: Console = console) -> None:
         out.print(table)
     for po, text in summary.transitions:
         out.print(shown(f"  {po}: {text}"))
-    for po, message in summary.failures:
-        out.print(Text("  ") + problem("failed", f"{po}: {message}"))
+    # One unwrapped line per cause (grep-able), not one per PO; an outage is the cause of every failure.
+    lines = [problem("service down:", summary.outage)] if summary.outage else []
+    lines += [] if summary.outage else [problem("failed", g.text()) for g in summary.failure_groups()]
+    lines += [problem("warning:", warning, "yellow") for warning in summary.warnings]
+    for line in lines:
+        out.print(Text("  ") + line, soft_wrap=True)
     if summary.aborted:
         out.print(Text("  ") + problem("incomplete:", summary.aborted, "yellow"))
     counts = summary.counts()

@@ -3,6 +3,11 @@ signals to a graceful stop, and an optional `/metrics` + `/healthz` listener.
 
 The loop itself lives in `orderbridge.runners.daemon`, so tests drive it in-process on simulated time
 and this module stays what differs in production: real signals, real sockets, real time.
+
+Exit codes (cli/common.py): with `--cycles N`, 1 when the last cycle of any tenant failed as a whole
+(it raised, stopped early, or a service answered for none of its POs), else 0; stopped by SIGTERM or
+Ctrl-C, 0 (a graceful stop is not a failure; /healthz and the log report failing cycles while it
+runs); 2 for a config or usage error.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Iterator, Sequence
 
 import click
 import uvicorn
 
-from orderbridge.cli.common import config_of, guard, warn_old_expat
+from orderbridge.cli.common import EXIT_FAILED, config_of, err_console, guard, shown, warn_old_expat
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.core.clock import SystemClock
 from orderbridge.core.runtime import tune_for_sync
@@ -44,7 +50,11 @@ def run(
         warn_old_expat(config.shared)
         _configure_logging()
         tune_for_sync()
-        asyncio.run(serve(tenants, metrics_host=metrics_host, metrics_port=metrics_port, max_cycles=cycles))
+        failed = asyncio.run(serve(tenants, metrics_host=metrics_host, metrics_port=metrics_port, max_cycles=cycles))
+        if failed and cycles is not None:
+            for name, why in failed.items():
+                err_console.print(shown(f"error: tenant {name}: the last cycle failed: {why}"), soft_wrap=True)
+            sys.exit(EXIT_FAILED)
 
     go()
 
@@ -55,7 +65,8 @@ async def serve(
     metrics_host: str = "127.0.0.1",
     metrics_port: int | None = None,
     max_cycles: int | None = None,
-) -> None:
+) -> dict[str, str]:
+    """Run the daemon until stopped (or `max_cycles`); returns the tenants whose last cycle failed, and why."""
     clock = SystemClock()
     with _stores(tenants) as stores:
         async with contextlib.AsyncExitStack() as stack:
@@ -90,6 +101,7 @@ async def serve(
             finally:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.remove_signal_handler(sig)
+            return daemon.failed_tenants()
 
 
 class _QuietServer(uvicorn.Server):

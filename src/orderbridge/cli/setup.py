@@ -1,4 +1,6 @@
-"""`orderbridge setup [--callbacks URL]`: make each tenant's ConnectWise ready for the sync, idempotently."""
+"""`orderbridge setup [--callbacks URL] [--rename-back]`: make each tenant's ConnectWise ready for the
+sync, idempotently. It records the TDS status ids in the store and makes the POs that failed for a
+setup reason due at once; a running daemon wakes up for them."""
 
 from __future__ import annotations
 
@@ -20,10 +22,17 @@ from orderbridge.sync.tenant import open_tenant
     default=None,
     help="Also register the ConnectWise purchase-order callback to this public base URL of `orderbridge web`.",
 )
+@click.option(
+    "--rename-back",
+    is_flag=True,
+    help="Give a TDS status a person renamed in ConnectWise its configured name again (same id).",
+)
 @click.option("--tenant", "names", multiple=True, help="Only this tenant (repeatable; default: every tenant).")
 @click.pass_context
 @guard
-def setup(ctx: click.Context, dry_run: bool, callbacks_url: str | None, names: tuple[str, ...]) -> None:
+def setup(
+    ctx: click.Context, dry_run: bool, callbacks_url: str | None, rename_back: bool, names: tuple[str, ...]
+) -> None:
     """Create the TDS purchase-order statuses that are missing and check the custom field."""
     config = config_of(ctx)
     chosen = config.select(names)
@@ -31,7 +40,16 @@ def setup(ctx: click.Context, dry_run: bool, callbacks_url: str | None, names: t
     async def one(tenant_config: TenantConfig) -> list[str]:
         settings = tenant_config.settings
         async with open_tenant(settings, name=tenant_config.name) as tenant:
-            lines = (await run_setup(settings, tenant.connectwise, dry_run=dry_run)).lines()
+            report = await run_setup(
+                settings,
+                tenant.connectwise,
+                dry_run=dry_run,
+                store=tenant.store,
+                tenant=tenant.name,
+                now=tenant.clock.now(),
+                rename_back=rename_back,
+            )
+            lines = report.lines()
             if callbacks_url:
                 registration = await register_callbacks(
                     settings, tenant.connectwise, callbacks_url, tenant=tenant.name, dry_run=dry_run
@@ -42,4 +60,5 @@ def setup(ctx: click.Context, dry_run: bool, callbacks_url: str | None, names: t
     for tenant_config in chosen:
         prefix = f"{tenant_config.name}: " if len(config.tenants) > 1 else ""
         for line in run_async(one(tenant_config)):
-            console.print(shown(prefix + ("would: " if dry_run and line.startswith("created") else "") + line))
+            would = dry_run and line.startswith(("created", "renamed"))
+            console.print(shown(prefix + ("would: " if would else "") + line))

@@ -2,6 +2,11 @@
 
 The primitive everything else wraps: a cron line or a systemd timer runs it; `orderbridge run` is the
 daemon. Tenants are synced one after the other, each with its own clients and limits.
+
+Exit codes (cli/common.py): 0 when every tenant's cycle did its job, even if some POs failed for their
+own reasons (they are listed, grouped by cause); 1 when a tenant's cycle failed as a whole: it stopped
+early, a service did not answer for any PO it tried (said in one line: which service, what to
+check), or credentials or setup are missing; 2 for a config or usage error.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from orderbridge.cli.common import (
+    EXIT_FAILED,
     config_of,
     console,
     err_console,
@@ -23,7 +29,9 @@ from orderbridge.cli.common import (
     warn_old_expat,
 )
 from orderbridge.config.tenants import TenantConfig
+from orderbridge.core.errors import Retriable
 from orderbridge.runners.operator import live_engine
+from orderbridge.sync.causes import error_line
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import open_tenant
 
@@ -56,12 +64,20 @@ def sync(
             if len(summaries) > 1:
                 console.print(shown(f"tenant {summary.tenant}:"))
             print_summary(summary)
-    if any(summary.aborted for summary in summaries):
-        # Monitoring should notice a cycle that did not cover every PO.
-        sys.exit(1)
+    if any(summary.failed_as_a_whole for summary in summaries):
+        # Monitoring should notice a cycle that did not cover every PO, or covered none of them.
+        sys.exit(EXIT_FAILED)
 
 
 async def _cycle(tenant_config: TenantConfig, *, dry_run: bool, show_progress: bool) -> CycleSummary:
+    try:
+        return await _run(tenant_config, dry_run=dry_run, show_progress=show_progress)
+    except Retriable as exc:
+        # ConnectWise did not answer before any PO was listed: one line naming it and what to check.
+        raise Retriable(error_line(exc, tenant_config.settings)) from None
+
+
+async def _run(tenant_config: TenantConfig, *, dry_run: bool, show_progress: bool) -> CycleSummary:
     async with open_tenant(tenant_config.settings, name=tenant_config.name) as tenant:
         engine = live_engine(tenant)
         if not show_progress:

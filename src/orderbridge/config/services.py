@@ -11,6 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+STORE_BACKENDS = ("sqlite", "postgresql")
+STORE_EXAMPLES = "sqlite:///path/orderbridge.db or postgresql+psycopg://user:password@host/database"
+
+
+def _not_blank(value: SecretStr, what: str) -> SecretStr:
+    # An empty secret would only fail later, at the first call, as a credentials problem.
+    if not value.get_secret_value().strip():
+        raise ValueError(f"is empty; set {what}")
+    return value
+
 
 class Section(BaseModel):
     """A config table: frozen, and an unknown key is an error (a typo must not be ignored)."""
@@ -35,6 +45,11 @@ class ConnectWiseSettings(Section):
     def _strip(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("private_key")
+    @classmethod
+    def _private_key_given(cls, value: SecretStr) -> SecretStr:
+        return _not_blank(value, "the API member's private key")
+
 
 class TDSynnexSettings(Section):
     url: str = "https://ec.synnex.com/SynnexXML/POStatus"
@@ -49,6 +64,11 @@ class TDSynnexSettings(Section):
         default="https://ws.us.tdsynnex.com/webservice/invoice/query",
         description="invoice query service; empty to rely on the PO Status codes alone",
     )
+
+    @field_validator("password")
+    @classmethod
+    def _password_given(cls, value: SecretStr) -> SecretStr:
+        return _not_blank(value, "the XML PO Status login's password")
 
     @field_validator("timezone")
     @classmethod
@@ -150,3 +170,15 @@ class ScheduleSettings(Section):
 
 class StoreSettings(Section):
     url: str = "sqlite:///orderbridge.db"
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        # Checked here so `doctor` and every command report a wrong URL as config (exit 2), not a traceback.
+        # The URL itself is never echoed: it may hold the database password.
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        backend = scheme.split("+", 1)[0].lower()
+        if backend not in STORE_BACKENDS:
+            what = f"{backend!r} databases are" if backend else "this is not a database URL, so it is"
+            raise ValueError(f"{what} not supported; use {STORE_EXAMPLES}")
+        return value

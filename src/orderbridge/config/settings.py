@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import ValidationError, model_validator
+from pydantic import BaseModel, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from orderbridge.config.display import DisplaySettings
@@ -112,37 +113,81 @@ def _describe(errors: list[Any]) -> list[str]:
     lines = []
     for error in errors:
         loc = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"]
+        message = problem_text(error)
         if error["type"] == "missing":
-            env = ENV_PREFIX + "__".join(str(p).upper() for p in error["loc"])
-            message = f"required; set it in the config file or {env}"
-        elif error["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling against config.example.toml)"
+            message = f"required; set it in the config file or {env_name(error['loc'])}"
         lines.append(f"{loc}: {message}")
     return lines
+
+
+def env_name(loc: Sequence[object], prefix: str = ENV_PREFIX) -> str:
+    return prefix + "__".join(str(part).upper() for part in loc)
+
+
+def problem_text(error: Any) -> str:
+    """pydantic's message for one error, minus its "Value error, " prefix (ours are written to be read)."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check the spelling against config.example.toml)"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _required(loc: Sequence[object]) -> list[tuple[object, ...]]:
+    """The keys a missing location stands for: a whole missing section is its required keys."""
+    field = Settings.model_fields.get(str(loc[0])) if len(loc) == 1 else None
+    section = field.annotation if field is not None else None
+    if isinstance(section, type) and issubclass(section, BaseModel):
+        return [(loc[0], name) for name, inner in section.model_fields.items() if inner.is_required()]
+    return [tuple(loc)]
+
+
+def invalid(problems: Sequence[str]) -> str:
+    """One problem on the line it belongs to; several as an indented list."""
+    return problems[0] if len(problems) == 1 else "invalid:\n  " + "\n  ".join(problems)
+
+
+def file_not_found(config_path: Path, missing: Sequence[str]) -> str:
+    """No config file and required keys missing: the file is the likely mistake, so it comes first.
+    Variables alone can configure orderbridge, so the keys they would need are named too."""
+    return (
+        f"file not found ({config_path.absolute()}); pass --config PATH or set ORDERBRIDGE_CONFIG to use "
+        f"another file (config.example.toml documents every key), or set the variables "
+        f"{', '.join(missing)}"
+    )
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict[str, Any] | None = None) -> Settings:
     """Read the TOML file (if any), apply environment overrides, validate, or raise ConfigError."""
     data: dict[str, Any] = {}
     config_path = Path(path) if path is not None else Path(os.environ.get(ENV_PREFIX + "CONFIG", DEFAULT_CONFIG_PATH))
-    if config_path.exists():
+    found = config_path.exists()
+    if found:
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(config_path), f"is not valid TOML: {exc}") from None
     elif path is not None:
-        raise ConfigError(str(config_path), "file not found")
+        raise ConfigError(str(config_path), f"file not found ({config_path.absolute()})")
     if overrides:
         data = deep_merge(data, overrides)
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(str(config_path), "invalid:\n  " + "\n  ".join(_describe(exc.errors()))) from None
+        errors = exc.errors()
+        missing = [env_name(loc) for error in errors if error["type"] == "missing" for loc in _required(error["loc"])]
+        if not found and missing:
+            raise ConfigError(str(config_path), file_not_found(config_path, missing)) from None
+        raise ConfigError(str(config_path), invalid(_describe(errors))) from None
+    register_settings_secrets(settings)
+    return settings
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Every secret the settings hold goes to the redactor, the store's database password included."""
     register_secret(settings.connectwise.private_key.get_secret_value())
     register_secret(settings.tdsynnex.password.get_secret_value())
     register_secret(settings.partner.client_secret.get_secret_value())
-    return settings
+    register_secret(urlsplit(settings.store.url).password)
 
 
 def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:

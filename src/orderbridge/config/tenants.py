@@ -19,9 +19,18 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from orderbridge.config.settings import DEFAULT_CONFIG_PATH, ENV_PREFIX, Settings, deep_merge, load_settings
+from orderbridge.config.settings import (
+    DEFAULT_CONFIG_PATH,
+    ENV_PREFIX,
+    Settings,
+    deep_merge,
+    env_name,
+    invalid,
+    load_settings,
+    problem_text,
+    register_settings_secrets,
+)
 from orderbridge.core.errors import ConfigError
-from orderbridge.core.redaction import register_secret
 
 DEFAULT_TENANT = "default"
 TENANTS_KEY = "tenants"
@@ -97,6 +106,7 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> list[TenantConfi
     config_path = Path(path) if path is not None else Path(env.get(ENV_PREFIX + "CONFIG", DEFAULT_CONFIG_PATH))
     data = _read(config_path, explicit=path is not None)
     if TENANTS_KEY not in data:
+        # load_settings reads the same file (or, when there is none, says so before listing missing keys).
         return [TenantConfig(DEFAULT_TENANT, load_settings(config_path if config_path.exists() else None))]
     tables = data.pop(TENANTS_KEY)
     if not isinstance(tables, dict) or not tables:
@@ -124,7 +134,7 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> list[TenantConfi
 def _read(config_path: Path, *, explicit: bool) -> dict[str, Any]:
     if not config_path.exists():
         if explicit:
-            raise ConfigError(str(config_path), "file not found")
+            raise ConfigError(str(config_path), f"file not found ({config_path.absolute()})")
         return {}
     try:
         return tomllib.loads(config_path.read_text(encoding="utf-8"))
@@ -136,11 +146,8 @@ def _validate(data: dict[str, Any], name: str, where: str) -> Settings:
     try:
         settings: Settings = _FileOnlySettings(**data)
     except ValidationError as exc:
-        problems = "\n  ".join(_describe(name, exc))
-        raise ConfigError(where, "invalid:\n  " + problems) from None
-    register_secret(settings.connectwise.private_key.get_secret_value())
-    register_secret(settings.tdsynnex.password.get_secret_value())
-    register_secret(settings.partner.client_secret.get_secret_value())
+        raise ConfigError(where, invalid(_describe(name, exc))) from None
+    register_settings_secrets(settings)
     return settings
 
 
@@ -149,12 +156,10 @@ def _describe(name: str, exc: ValidationError) -> list[str]:
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
         key = f"tenants.{name}." + (".".join(loc) or "(top level)")
-        message = error["msg"]
+        message = problem_text(error)
         if error["type"] == "missing":
-            variable = f"{ENV_PREFIX}TENANTS__{_env_name(name)}__" + "__".join(part.upper() for part in loc)
+            variable = env_name(loc, f"{ENV_PREFIX}TENANTS__{_env_name(name)}__")
             message = f"required; set it in [tenants.{name}.{loc[0]}] or {variable}"
-        elif error["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling against config.example.toml)"
         lines.append(f"{key}: {message}")
     return lines
 

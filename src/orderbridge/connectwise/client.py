@@ -238,6 +238,19 @@ class ConnectWiseClient:
         )
         return parse(PurchaseOrderStatusModel, decode(reply, what, dict), what, reply).to_domain()
 
+    async def rename_status(self, status_id: int, name: str) -> PurchaseOrderStatus:
+        """Give a PO status its name back (`orderbridge setup --rename-back`); its id, and every PO's
+        reference to it, stay as they are."""
+        what = f"PO status {status_id}"
+        ops = [{"op": "replace", "path": "name", "value": name}]
+        reply, data = await self._patch(f"/procurement/purchaseorderstatuses/{status_id}", ops, what)
+        return parse(PurchaseOrderStatusModel, data, what, reply).to_domain()
+
+    async def list_custom_fields(self) -> list[CustomFieldDefinition]:
+        """Every user-defined field definition, for naming the close matches of a caption not found."""
+        fields = await self._list(UserDefinedFieldModel, "/system/userDefinedFields", "user-defined fields")
+        return [field.to_domain() for field in fields]
+
     async def list_shipment_methods(self) -> list[ShipmentMethod]:
         methods = await self._list(ShipmentMethodModel, "/procurement/shipmentmethods", "shipment methods")
         return [method.to_domain() for method in methods]

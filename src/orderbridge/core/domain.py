@@ -304,6 +304,7 @@ class Plan:
     previous_stage: Stage | None = None
     status_owned_by_person: bool = False
     notes: tuple[Note, ...] = ()
+    needs_setup: bool = False  # a problem `orderbridge setup` fixes (a TDS status missing or inactive)
 
     @property
     def header_changes(self) -> tuple[FieldChange, ...]:

@@ -4,7 +4,8 @@
     ├── Fatal                      stop the run; the operator must fix something first
     │   ├── ConfigError            a config key is missing or wrong (names the key)
     │   ├── AuthError              credentials rejected (ConnectWise 401/403, TD SYNNEX login failure)
-    │   └── SetupError             ConnectWise lacks what the sync needs (custom field, statuses)
+    │   ├── SetupError             ConnectWise lacks what the sync needs (custom field, statuses)
+    │   └── StoreUnavailable       orderbridge's own database cannot be opened (names the URL, no password)
     ├── Retriable                  back off and try again later; nothing is wrong with the data
     │   ├── TransientError         429, 5xx, timeouts, connection resets
     │   └── (ApiError subclasses with retriable statuses)
@@ -55,6 +56,10 @@ class ConfigError(Fatal):
 
 class SetupError(Fatal):
     pass
+
+
+class StoreUnavailable(Fatal):
+    """The store's database does not answer or refuses us; nothing can be recorded, so nothing is synced."""
 
 
 class TransientError(Retriable):

@@ -178,6 +178,7 @@ class ServiceHTTP:
             status=reply.status if reply else None,
             body_excerpt=reply.text if reply else "",
             request_id=reply.request_id if reply else None,
+            code=failure.reason,  # "connect", "timeout", "503"...: sync/causes.py words an outage from it
         )
 
     async def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> Reply:

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orderbridge.config import StatusNames
-from orderbridge.core.domain import DistributorOrder, Event, FieldChange, Invoice, Note, Plan, PurchaseOrder, Stage
+from orderbridge.core.domain import (
+    DistributorOrder,
+    Event,
+    FieldChange,
+    Invoice,
+    Note,
+    Plan,
+    PurchaseOrder,
+    Reference,
+    Stage,
+)
 from orderbridge.rules.carriers import resolve_shipment_method, tracking_link
 from orderbridge.rules.closing import close_verdict
 from orderbridge.rules.custom_fields import custom_fields_rule
@@ -37,9 +46,18 @@ from orderbridge.rules.stages import INVOICED_BY_SERVICE, StageVerdict, derive_s
 __all__ = ["RULES", "PlanContext", "PriorState", "Situation", "plan_purchase_order", "stage_status_name"]
 
 
-def _stage_of_status(names: StatusNames, status_name: str | None) -> Stage | None:
+def _stage_of_status(ctx: PlanContext, status: Reference | None) -> Stage | None:
+    """The stage a PO's status stands for: by id first (a status a person renamed is still ours, see
+    rules/statuses.py), then by name (a second status that carries one of our names)."""
+    if status is None:
+        return None
+    names = ctx.status_names
     for stage in Stage:
-        if status_name is not None and stage_status_name(names, stage).casefold() == status_name.casefold():
+        ours = ctx.statuses.get(stage_status_name(names, stage).casefold())
+        if ours is not None and ours.id == status.id:
+            return stage
+    for stage in Stage:
+        if status.name is not None and stage_status_name(names, stage).casefold() == status.name.casefold():
             return stage
     return None
 
@@ -47,12 +65,12 @@ def _stage_of_status(names: StatusNames, status_name: str | None) -> Stage | Non
 def _person_owns(po: PurchaseOrder, ctx: PlanContext, prior: PriorState) -> bool:
     if prior.person_status:
         return True
-    current = po.status.name if po.status else None
-    if current is None or prior.written_status is None:
+    if po.status is None or po.status.name is None or prior.written_status is None:
         # First sight: "On Order", "New"... is where every PO starts, so we take it over.
         return False
-    ours = {name.casefold() for name in ctx.status_names.all()}
-    return current.casefold() not in ours and current.casefold() != prior.written_status.casefold()
+    if _stage_of_status(ctx, po.status) is not None:
+        return False
+    return po.status.name.casefold() != prior.written_status.casefold()
 
 
 def status_rule(s: Situation) -> Outcome:
@@ -68,9 +86,11 @@ def status_rule(s: Situation) -> Outcome:
     status = s.ctx.statuses.get(target.casefold())
     # The tenant never ran setup, or someone deleted our status: say how to fix it, write nothing.
     if status is None:
-        return Outcome(problems=(f"ConnectWise has no PO status '{target}'; run `orderbridge setup`",))
+        problem = f"ConnectWise has no PO status '{target}'; run `orderbridge setup`"
+        return Outcome(problems=(problem,), needs_setup=True)
     if status.inactive_flag:
-        return Outcome(problems=(f"ConnectWise PO status '{target}' is inactive; reactivate it or run setup",))
+        problem = f"ConnectWise PO status '{target}' is inactive; reactivate it or run setup"
+        return Outcome(problems=(problem,), needs_setup=True)
     if s.po.status is not None and s.po.status.id == status.id:
         return NOTHING
     old = s.po.status.name if s.po.status else None
@@ -209,7 +229,7 @@ def plan_purchase_order(
     (None: unknown, so CLOSED waits `sync.close_after_days` after the last ship date).
     """
 
-    def refuse(*problems: str) -> Plan:
+    def refuse(*problems: str, needs_setup: bool = False) -> Plan:
         return Plan(
             po.id,
             po.po_number,
@@ -217,6 +237,7 @@ def plan_purchase_order(
             stage=prior.stage,
             previous_stage=prior.stage,
             status_owned_by_person=prior.person_status,
+            needs_setup=needs_setup,
         )
 
     # The engine rejects POs without a number before asking TD SYNNEX; guard anyway, nothing to key on.
@@ -226,7 +247,7 @@ def plan_purchase_order(
     # notFound, rejected, every line deleted, or codes we cannot read: we do not understand the order.
     if verdict.problem is not None or verdict.stage is None:
         return refuse(verdict.problem or f"no stage could be derived for PO {po.po_number} ({verdict.rule})")
-    current = _stage_of_status(ctx.status_names, po.status.name if po.status else None)
+    current = _stage_of_status(ctx, po.status)
     floor = max((st for st in (prior.stage, current) if st is not None), default=verdict.stage)
     situation = Situation(
         po=po,
@@ -242,7 +263,7 @@ def plan_purchase_order(
     outcomes = [rule(situation) for rule in RULES]
     problems = tuple(p for o in outcomes for p in o.problems)
     if problems:
-        return refuse(*problems)
+        return refuse(*problems, needs_setup=any(o.needs_setup for o in outcomes if o.problems))
     # Several rules can report one fact (the header and a line both meet a 60-character number): an event
     # key is announced once per PO, ever, so the store's keys and this plan's own keys both filter.
     seen = set(prior.event_keys)

@@ -74,6 +74,7 @@ class Outcome:
     changes: tuple[FieldChange, ...] = ()
     events: tuple[Event, ...] = ()
     problems: tuple[str, ...] = ()
+    needs_setup: bool = False  # the problem is ConnectWise's setup, not this PO (sync/causes.py SETUP)
 
 
 Rule = Callable[[Situation], Outcome]

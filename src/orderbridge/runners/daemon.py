@@ -2,7 +2,10 @@
 
 Each tenant has its own loop (task), clients, limiter buckets and back-off, so one tenant's outage or
 bad credentials never delays or touches another (4.6). Between cycles a tenant sleeps until its
-earliest due PO or its next discovery, whichever is sooner, waking early for a ConnectWise callback.
+earliest due PO or its next discovery, whichever is sooner, waking early for a ConnectWise callback
+or for `orderbridge setup`, which makes the POs that failed for a setup reason due at once.
+Each cycle's log line names its failures' top causes (sync/causes.py), so the log says why POs fail;
+a cycle in which a service answered for none of its POs counts as a failed cycle.
 On SIGTERM/SIGINT it stops taking new work: discovery stops yielding POs, the POs already handed to
 the engine get `stop_deadline_s` to finish (their results are saved), and anything later is
 cancelled. A restart resumes from the store: the cursor, the schedule and the callback inbox.
@@ -30,12 +33,14 @@ from orderbridge.runners.metrics import DaemonMetrics, HealthReport, error_kind
 from orderbridge.runners.operator import live_engine
 from orderbridge.store.cursors import first_write_per_po, next_due_at, stage_counts
 from orderbridge.store.inbox import mark_processed, pending_callbacks
+from orderbridge.store.setup_state import setup_changed_at
+from orderbridge.sync.causes import top_causes
 from orderbridge.sync.discovery import IncrementalDiscovery
 from orderbridge.sync.engine import Engine
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
 
-CALLBACK_POLL_S = 5.0  # how often a sleeping tenant looks for new callbacks in the inbox
+CALLBACK_POLL_S = 5.0  # how often a sleeping tenant looks for new callbacks and for a setup run
 UNHEALTHY_AFTER_FAILURES = 3
 _log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
@@ -52,6 +57,7 @@ class TenantHealth:
     last_success: float | None = None  # wall-clock epoch seconds
     last_error: str | None = None
     last_summary: CycleSummary | None = None
+    last_failed: bool = False  # the last cycle raised, stopped early or reached no PO (service down)
 
 
 class Daemon:
@@ -66,6 +72,7 @@ class Daemon:
         metrics: DaemonMetrics | None = None,
         max_cycles: int | None = None,
         sleep: Sleep | None = None,
+        poll_s: float = CALLBACK_POLL_S,
     ) -> None:
         names = [tenant.name for tenant in tenants]
         if len(set(names)) != len(names):
@@ -75,6 +82,8 @@ class Daemon:
         self.metrics = metrics or DaemonMetrics()
         self.max_cycles = max_cycles
         self._sleep = sleep
+        self.poll_s = poll_s
+        self._setup_seen: dict[str, datetime | None] = {}  # each tenant's setup mark when its cycle began
         self._stop = asyncio.Event()
         self.health_state = {tenant.name: TenantHealth() for tenant in tenants}
         self.discovery: dict[str, IncrementalDiscovery] = {}
@@ -104,6 +113,14 @@ class Daemon:
             for tenant in self.tenants:
                 group.create_task(self._tenant_loop(tenant), name=f"tenant-{tenant.name}")
 
+    def failed_tenants(self) -> dict[str, str]:
+        """Tenants whose last cycle failed as a whole, with why: what `orderbridge run --cycles N` exits 1 for."""
+        return {
+            name: state.last_error or "the cycle failed"
+            for name, state in self.health_state.items()
+            if state.last_failed
+        }
+
     def health(self) -> HealthReport:
         tenants = {}
         ok = True
@@ -129,6 +146,7 @@ class Daemon:
                 return
             except Exception as exc:  # one tenant's failure must never end the others' loops
                 state.failures += 1
+                state.last_failed = True
                 state.last_error = redact(f"{error_kind(exc)}: {exc}")
                 self.metrics.observe_failure(tenant.name, exc, duration_s=time.monotonic() - started)
                 self._observe_calls(tenant)
@@ -139,9 +157,14 @@ class Daemon:
                     return
                 await self._pause(tenant, backoff)
                 continue
-            state.failures = 0
-            state.last_error = None
-            state.last_success = time.time()
+            state.last_failed = summary.failed_as_a_whole
+            if state.last_failed:
+                state.failures += 1
+                state.last_error = summary.outage or summary.aborted
+            else:
+                state.failures = 0
+                state.last_error = None
+                state.last_success = time.time()
             state.last_summary = summary
             state.cycles += 1
             try:
@@ -153,6 +176,7 @@ class Daemon:
             await self._pause(tenant, self._seconds_to_next(tenant))
 
     async def _one_cycle(self, tenant: Tenant) -> CycleSummary:
+        self._setup_seen[tenant.name] = setup_changed_at(tenant.store, tenant.name)
         pending = pending_callbacks(tenant.store, tenant.name)
         discovery = self.discovery[tenant.name]
         listings = discovery.listings
@@ -209,17 +233,24 @@ class Daemon:
         until = loop.time() + seconds
         while not self.stopping and (left := until - loop.time()) > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), min(left, CALLBACK_POLL_S))
-            if not self.stopping and self._callback_waiting(tenant):
-                return  # a callback asked for a PO: sync it now rather than at the next scheduled cycle
+                await asyncio.wait_for(self._stop.wait(), min(left, self.poll_s))
+            if not self.stopping and self._woken(tenant):
+                return  # a callback or setup made POs due: sync them now, not at the next scheduled cycle
 
-    @staticmethod
-    def _callback_waiting(tenant: Tenant) -> bool:
+    def _woken(self, tenant: Tenant) -> bool:
+        """A callback is waiting, or `orderbridge setup` ran since the last cycle began."""
         try:
-            return bool(pending_callbacks(tenant.store, tenant.name, limit=1))
+            if pending_callbacks(tenant.store, tenant.name, limit=1):
+                return True
+            changed = setup_changed_at(tenant.store, tenant.name)
         except Exception:  # the next cycle will meet the same problem and report it properly
-            _log.exception("tenant %s: could not read the callback inbox", tenant.name)
+            _log.exception("tenant %s: could not read the callback inbox or the setup mark", tenant.name)
             return False
+        seen = self._setup_seen.get(tenant.name)
+        if changed is not None and (seen is None or changed > seen):
+            _log.info("tenant %s: setup ran; retrying the POs that failed for want of it", tenant.name)
+            return True
+        return False
 
     def _observe(self, tenant: Tenant, summary: CycleSummary, duration_s: float) -> None:
         record = tenant.store.last_cycle(tenant.name)
@@ -234,17 +265,15 @@ class Daemon:
         )
         self.metrics.set_stages(tenant.name, stage_counts(tenant.store, tenant.name))
         self._observe_calls(tenant)
-        _log.info(
-            "tenant %s: seen %d, checked %d, changed %d, failed %d, not due %d, writes %d (discovery %s)",
-            tenant.name,
-            summary.seen,
-            summary.checked,
-            summary.changed,
-            summary.failed,
-            summary.not_due,
-            summary.writes,
-            self.discovery[tenant.name].report.mode,
+        line = (
+            f"tenant {tenant.name}: seen {summary.seen}, checked {summary.checked}, changed {summary.changed}, "
+            f"failed {summary.failed}, not due {summary.not_due}, writes {summary.writes} "
+            f"(discovery {self.discovery[tenant.name].report.mode})"
         )
+        # Why POs failed belongs in the log line itself: "12 failed: ConnectWise has no PO status ...".
+        why = summary.outage or top_causes(summary.failure_groups())
+        notes = [text for text in (why, *summary.warnings, summary.aborted) if text]
+        _log.log(logging.WARNING if notes else logging.INFO, "%s", "; ".join([line, *notes]))
 
     def _observe_calls(self, tenant: Tenant) -> None:
         self.metrics.observe_calls(tenant.name, "connectwise", tenant.connectwise.stats)

@@ -1,15 +1,16 @@
 """`orderbridge demo`: the whole loop against the simulators, with no credentials, ending by itself.
 
 Both simulators listen on loopback sockets; orderbridge talks to them over real HTTP with the demo
-credentials, exactly as it would to ConnectWise and TD SYNNEX. Simulated time jumps between
-cycles so two weeks of order life play out in under a minute.
+credentials, exactly as it would to ConnectWise and TD SYNNEX. Simulated time starts today and
+jumps between cycles so two weeks of order life play out in under a minute; it ends with what an
+operator would see: order ages and the alerts open.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from orderbridge.alerts.rules import RULE_LABELS
 from orderbridge.config import Settings
+from orderbridge.core.domain import Stage
 from orderbridge.core.terminal import for_terminal
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.serve import SimulatorPair, running_simulators
+from orderbridge.store import Store
+from orderbridge.store.alerts import open_alerts
+from orderbridge.store.facts import FactsFilter, iter_facts
 from orderbridge.sync.tenant import open_tenant
 
 DEMO_STEP = timedelta(days=2)
@@ -52,8 +58,12 @@ def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
     return Settings(**data)
 
 
-async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
-    with tempfile.TemporaryDirectory(prefix="orderbridge-demo-") as tmp, running_simulators(orders=orders) as sims:
+async def run_demo(*, cycles: int, orders: int, out: Console, start: datetime | None = None) -> None:
+    """Simulated time starts now (or at `start`, for a test) and jumps `DEMO_STEP` between cycles."""
+    with (
+        tempfile.TemporaryDirectory(prefix="orderbridge-demo-") as tmp,
+        running_simulators(orders=orders, start=start) as sims,
+    ):
         settings = demo_settings(sims, f"sqlite:///{Path(tmp) / 'demo.db'}")
         out.rule("orderbridge demo")
         out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
@@ -89,6 +99,7 @@ async def run_demo(*, cycles: int, orders: int, out: Console) -> None:
                 f"(the simulator's request log shows {logged} write requests)"
             )
             await _show_connectwise(sims, out)
+            _operator_view(tenant.store, tenant.name, sims.clock.now(), out)
 
 
 async def _person_cancels(sims: SimulatorPair, connectwise: Any, out: Console) -> None:
@@ -143,6 +154,33 @@ async def _show_connectwise(sims: SimulatorPair, out: Console) -> None:
     if len(rows) > 25:
         out.print(f"({len(rows) - 25} more not shown)")
     out.print("statuses: " + ", ".join(f"{name} {count}" for name, count in sorted(stages.items())))
+
+
+def _operator_view(store: Store, tenant: str, now: datetime, out: Console) -> None:
+    """What the dashboard and `orderbridge report` would show now: order and stage ages, open alerts.
+    Both simulators and orderbridge share one clock that started today, so the ages are the book's."""
+    open_orders = [
+        row
+        for row in iter_facts(store, FactsFilter(tenant=tenant))
+        if row.stage is not None and row.stage < Stage.CLOSED and row.stage_since is not None
+    ]
+    alerts = sorted(open_alerts(store, tenant).values(), key=lambda alert: (alert.rule, alert.po_number or ""))
+    out.rule("what an operator sees now: order ages and open alerts")
+    if open_orders:
+        in_stage = max(open_orders, key=lambda row: now - (row.stage_since or now))
+        placed = max(open_orders, key=lambda row: now - (row.po_at or now))
+        out.print(
+            f"  {len(open_orders)} open orders; oldest placed {_days(now, placed.po_at)} days ago "
+            f"({placed.po_number}); longest in its current stage: {_days(now, in_stage.stage_since)} days "
+            f"({in_stage.po_number})"
+        )
+    out.print(f"  alerts open: {len(alerts)}")
+    for alert in alerts[:8]:
+        out.print(f"    {RULE_LABELS.get(alert.rule, alert.rule)}: {alert.message}", markup=False)
+
+
+def _days(now: datetime, since: datetime | None) -> int:
+    return (now - since).days if since is not None else 0
 
 
 def _day(sims: SimulatorPair) -> str:

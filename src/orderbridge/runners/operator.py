@@ -140,5 +140,8 @@ class QuietHooks(OperatorHooks):
 
 
 def live_engine(tenant: Tenant, *, discover: Discover | None = None, rng: random.Random | None = None) -> Engine:
-    """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications)."""
-    return Engine(tenant, discover=discover, hooks=OperatorHooks(tenant.settings, tenant.store, tenant.name), rng=rng)
+    """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications).
+    Its listing is of tracked POs (the default one, or the daemon's incremental one), so an empty one
+    checks the tracking custom field exists."""
+    hooks = OperatorHooks(tenant.settings, tenant.store, tenant.name)
+    return Engine(tenant, discover=discover, hooks=hooks, rng=rng, check_tracking_field=True)

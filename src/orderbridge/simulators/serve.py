@@ -2,6 +2,10 @@
 
 Real sockets, not in-process transports, so the demo exercises exactly the path production uses and
 an operator can point any ConnectWise client or a browser at the simulators while they run.
+
+Simulated time starts at the real current time (to the minute), so an orderbridge pointed at them
+on its own wall clock sees orders placed hours ago, not months ago: stage ages and alerts are real.
+Tests pass `start` for a fixed date.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import uvicorn
@@ -80,11 +85,22 @@ class SimulatorPair:
         return self.tds_server.url + TDS_STATUS_PATH
 
 
+def wall_clock_start(now: datetime | None = None) -> datetime:
+    """Today, now, to the minute: where the simulators' clock starts unless a test fixes it."""
+    return (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
+
+
 @contextmanager
 def running_simulators(
-    *, host: str = "127.0.0.1", cw_port: int = 0, tds_port: int = 0, seed: bool = True, orders: int = 50
+    *,
+    host: str = "127.0.0.1",
+    cw_port: int = 0,
+    tds_port: int = 0,
+    seed: bool = True,
+    orders: int = 50,
+    start: datetime | None = None,
 ) -> Iterator[SimulatorPair]:
-    clock = SimClock()
+    clock = SimClock(start or wall_clock_start())
     cw_state = ConnectWiseState(clock)
     seed_defaults(cw_state)
     tds_state = TDSynnexState(clock)

@@ -58,6 +58,7 @@ class TrackedOrder:
     last_changed_at: datetime | None = None
     consecutive_failures: int = 0
     last_error: str | None = None
+    failure_cause: str | None = None  # of the last failure (sync/causes.py); setup retries "setup" at once
     fingerprint: str | None = None  # hash of the last distributor answer, to skip re-planning it
     quiet_key: str | None = None  # inputs of the last check that left the PO in step (sync/quiet.py)
     quiet_until: datetime | None = None  # when the clock alone may change that PO's plan (None: never)

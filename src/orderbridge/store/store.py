@@ -16,14 +16,29 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Engine, Insert, and_, bindparam, case, create_engine, delete, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
+from orderbridge.core.errors import StoreUnavailable
 from orderbridge.core.redaction import redact
 from orderbridge.store import schema
 from orderbridge.store.activity import activity_row, entry_from_row, select_activity
 from orderbridge.store.records import ActivityEntry, ActivityFilter, CycleRecord, EventRecord, SyncRecord, TrackedOrder
 from orderbridge.store.rows import cycle_from_row, event_from_row, event_row, tracked_from_row, tracked_row
 from orderbridge.store.tables import activity, cycles, events, tracked_orders
+
+
+def unavailable(url: str, exc: BaseException) -> str:
+    """The one line for a store that cannot be opened: which URL (password hidden), the driver's first
+    line of explanation, and what to check."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    why = redact(reason[0]) if reason else type(exc).__name__
+    return (
+        f"the store {shown} cannot be opened ({why}); check [store] url (ORDERBRIDGE_STORE__URL), that the "
+        "database server is running and reachable, and that this user may connect"
+    )
+
 
 # Well under SQLite's bound-parameter limit (32766 since 3.32, 999 before) and PostgreSQL's 65535.
 IN_CHUNK = 500
@@ -111,7 +126,10 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
-        """Open the database at `url` (`sqlite:///path.db`, `sqlite:///:memory:`, `postgresql+psycopg://…`)."""
+        """Open the database at `url` (`sqlite:///path.db`, `sqlite:///:memory:`, `postgresql+psycopg://…`).
+
+        A database that cannot be reached or opened raises StoreUnavailable: one line naming the URL
+        (password hidden) and what to check, instead of the driver's traceback."""
         backend = make_url(url).get_backend_name()
         if backend == "sqlite":
             engine = _sqlite_engine(url)
@@ -121,7 +139,11 @@ class Store:
             raise ValueError(f"unsupported store URL scheme {backend!r}; use sqlite:/// or postgresql+psycopg://")
         store = cls(engine)
         if migrate:
-            store.migrate()
+            try:
+                store.migrate()
+            except (DBAPIError, OSError) as exc:
+                engine.dispose()
+                raise StoreUnavailable(unavailable(url, exc)) from None
         return store
 
     def migrate(self) -> None:

@@ -97,6 +97,7 @@ tracked_orders = Table(
     Column("last_changed_at", UTCDateTime, nullable=True),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
+    Column("failure_cause", String(20), nullable=True),  # sync/causes.py: "po", "service" or "setup"
     Column("fingerprint", String(128), nullable=True),
     Column("quiet_key", String(64), nullable=True),
     Column("quiet_until", UTCDateTime, nullable=True),

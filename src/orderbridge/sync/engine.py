@@ -25,11 +25,14 @@ from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
+from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.quiet import Quiet, cycle_signature
+from orderbridge.sync.statuses import tenant_statuses
 from orderbridge.sync.summary import CycleSummary, PlannedChange
 from orderbridge.sync.tenant import Tenant
+from orderbridge.sync.tracking_field import TrackingFieldCheck
 
 STORE_BATCH = 500  # checks per store transaction; a crash forgets at most these, and the next cycle redoes them
 PAGE_BATCH = 500
@@ -90,8 +93,10 @@ class _Cycle:
 class Engine:
     """Runs cycles for one tenant. Every variant of a cycle is chosen here, at construction: `discover`
     (which POs a cycle looks at; default: every open tracked PO, one call per 1,000), `observer` (where
-    the answers come from; default: TD SYNNEX through the tenant's clients) and `hooks` (the operator's
-    view: facts, alerts, notifications; default: none). Nothing is swapped in after construction."""
+    the answers come from; default: TD SYNNEX through the tenant's clients), `hooks` (the operator's
+    view: facts, alerts, notifications; default: none) and `check_tracking_field` (an empty listing
+    checks the custom field exists; default: with the default `discover`). Nothing is swapped in after
+    construction."""
 
     def __init__(
         self,
@@ -101,6 +106,7 @@ class Engine:
         observer: Observer | None = None,
         hooks: CycleHooks | None = None,
         rng: random.Random | None = None,
+        check_tracking_field: bool | None = None,
     ) -> None:
         settings = tenant.settings
         self.settings = settings
@@ -113,6 +119,10 @@ class Engine:
             tdsynnex=tenant.tdsynnex, connectwise=tenant.connectwise, invoices=tenant.invoices, partner=tenant.partner
         )
         self.discover: Discover = discover or self._list_tracked
+        # A listing of tracked POs that comes back empty may mean a misspelled caption (sync/tracking_field.py).
+        listing = discover is None if check_tracking_field is None else check_tracking_field
+        caption = settings.connectwise.tracking_field
+        self.tracking_field = TrackingFieldCheck(tenant.connectwise, caption, tenant.clock) if listing else None
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
         self.rng = rng or random.Random()  # schedule jitter; a seeded one makes a run reproducible
         # The answers behind each decision, for `doctor` and `replay` (store/payloads.py).
@@ -140,9 +150,12 @@ class Engine:
         hooks = None if dry_run else self.hooks
         if hooks is not None:
             hooks.begin_cycle(shipment_methods)
+        statuses = await tenant_statuses(
+            self.cw, self.settings.statuses, self.store, self.tenant, started, learn=not dry_run
+        )
         ctx = PlanContext(
             status_names=self.settings.statuses,
-            statuses={s.name.casefold(): s for s in await self.cw.list_statuses()},
+            statuses=statuses.stages.for_planning(statuses.listed),  # by id once known: rules/statuses.py
             shipment_methods=shipment_methods,
             now=started,
             release_on_fees=self.settings.sync.release_on_fees,
@@ -158,6 +171,7 @@ class Engine:
             invoices=[],
             signature=cycle_signature(self.settings, ctx) if self.settings.sync.quiet_checks else None,
         )
+        cycle.summary.warnings.extend(rename.warning() for rename in statuses.stages.renamed)
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
         forced = frozenset(force)
 
@@ -209,6 +223,8 @@ class Engine:
                 group.create_task(produce())
                 for _ in range(self.workers):
                     group.create_task(work())
+            if cycle.summary.seen == 0 and self.tracking_field is not None:
+                await self.tracking_field.confirm()
         except* Fatal as fatal:
             status = "aborted"
             cycle.summary.aborted = str(fatal.exceptions[0])
@@ -218,6 +234,8 @@ class Engine:
             if cycle.incomplete and status == "ok":
                 status = "incomplete"
                 cycle.summary.aborted = cycle.incomplete
+            if status == "ok" and cycle.summary.find_outage(self.settings):
+                status = "service-down"
             if cycle.cycle_id is not None:
                 self.store.finish_cycle(cycle.cycle_id, self.clock.now(), cycle.summary.counts(), status)
         if hooks is not None:
@@ -272,7 +290,7 @@ class Engine:
             )
             plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices)
             if plan.problems:
-                raise _PlanProblem("; ".join(plan.problems))
+                raise _PlanProblem("; ".join(plan.problems), SETUP_CAUSE if plan.needs_setup else PO_CAUSE)
             if cycle.dry_run:
                 summary.planned.extend(PlannedChange(label, change) for change in plan.changes)
                 self._count(summary, plan)
@@ -303,7 +321,8 @@ class Engine:
             message = exc.message if isinstance(exc, OrderbridgeError) else str(exc)
             if isinstance(exc, Retriable):
                 message += " (will retry next cycle)"
-            summary.add_failure(label, message)
+            cause = exc.cause if isinstance(exc, _PlanProblem) else cause_of(exc)
+            summary.add_failure(label, message, cause)
             if cycle.dry_run:
                 return None
             record, crossed = failure_record(
@@ -312,6 +331,7 @@ class Engine:
                 po=po,
                 tracked=tracked,
                 message=message,
+                cause=cause.kind,
                 next_check_at=lambda stage, failures: self._next_check(tracked, stage, now, failures),
                 attention_after=self.settings.sync.attention_after_failures,
                 now=now,
@@ -364,6 +384,10 @@ class Engine:
 
 class _PlanProblem(Exception):
     """The planner found something it will not guess about; this PO is reported and left alone."""
+
+    def __init__(self, message: str, cause: Cause) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 __all__ = ["Applied", "CycleHooks", "Engine", "Progress"]

@@ -60,11 +60,15 @@ def check_last_cycle(store: Store, tenant: str, now: datetime, zone: DisplayZone
     failed = int(cycle.counts.get("failed", 0))
     when = zone.stamp(cycle.started_at)
     if cycle.status not in ("ok", "running"):
+        # "service-down": every PO the cycle tried failed because a service did not answer (sync/causes.py).
+        down = cycle.status == "service-down"
         out.append(
             Finding.problem(
                 "cycle.status",
                 f"the last cycle ({when}) ended {cycle.status!r}",
-                cause="the cycle stopped early or could not list every PO",
+                cause="a service answered for none of the POs the cycle tried"
+                if down
+                else "the cycle stopped early or could not list every PO",
                 fix="fix the failing step named by the checks above, then run `orderbridge sync --once`",
             )
         )

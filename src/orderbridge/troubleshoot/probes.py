@@ -12,6 +12,7 @@ import httpx
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.core.errors import ApiError, AuthError, DistributorError, OrderbridgeError
+from orderbridge.sync.tracking_field import missing_field_message
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.troubleshoot.findings import Finding
 from orderbridge.troubleshoot.network import probe_reachable
@@ -71,6 +72,7 @@ async def probe_connectwise(settings: Settings, transport: httpx.AsyncBaseTransp
         findings.append(Finding.passed("connectwise.auth", "ConnectWise accepted the keys and the clientId"))
         try:
             definition = await cw.find_custom_field(cw_settings.tracking_field)
+            captions = [] if definition else [found.caption for found in await cw.list_custom_fields()]
         except OrderbridgeError as exc:
             return [*findings, _unexpected("connectwise.setup", "ConnectWise", exc)]
     missing = [name for name in settings.statuses.all() if name.casefold() not in statuses]
@@ -89,10 +91,10 @@ async def probe_connectwise(settings: Settings, transport: httpx.AsyncBaseTransp
         findings.append(
             Finding.problem(
                 "connectwise.custom_field",
-                f"ConnectWise has no custom field {cw_settings.tracking_field!r}",
-                cause="without the checkbox no PO is marked for tracking, so nothing is synced",
-                fix="create a Checkbox custom field with that caption on the Purchase Order screen, "
-                "or set [connectwise] tracking_field to the caption you use",
+                missing_field_message(cw_settings.tracking_field, captions),
+                cause="without the checkbox no PO is marked for tracking, so every cycle sees 0 POs",
+                fix="set [connectwise] tracking_field to the caption exactly as ConnectWise shows it, or create "
+                "a Checkbox custom field with that caption on the Purchase Order screen",
             )
         )
     else:
