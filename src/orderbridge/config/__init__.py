@@ -2,8 +2,9 @@
 
 `load_config` (tenants.py) is the loader every command uses: a file without `[tenants]` is the single
 tenant "default". The tables live in `services.py` (how orderbridge reaches ConnectWise and TD SYNNEX,
-and what it writes) and `operations.py` (callbacks, workers, alerts, notifications, the daemon,
-payloads); `settings.py` holds the `Settings` object that gathers them, `urls.py` the URL checks.
+and what it writes), `operations.py` (callbacks, workers, alerts, notifications, the daemon,
+payloads) and `carriers.py` (carrier-tracking providers); `settings.py` holds the `Settings` object
+that gathers them, `urls.py` the URL checks.
 Everything is importable from here, which is the import to use.
 """
 
@@ -13,8 +14,11 @@ from orderbridge.config.settings import (
     ENV_PREFIX,
     AlertSettings,
     CallbacksSettings,
+    CarrierSettings,
     ConnectWiseSettings,
     DaemonSettings,
+    EasyPostSettings,
+    FedExSettings,
     HttpSettings,
     NotificationSettings,
     PartnerSettings,
@@ -26,6 +30,7 @@ from orderbridge.config.settings import (
     StoreSettings,
     SyncSettings,
     TDSynnexSettings,
+    UPSSettings,
     WorkerSettings,
     check_url,
     deep_merge,
@@ -40,8 +45,11 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "CallbacksSettings",
+    "CarrierSettings",
     "ConnectWiseSettings",
     "DaemonSettings",
+    "EasyPostSettings",
+    "FedExSettings",
     "HttpSettings",
     "NotificationSettings",
     "PartnerSettings",
@@ -53,6 +61,7 @@ __all__ = [
     "StoreSettings",
     "SyncSettings",
     "TDSynnexSettings",
+    "UPSSettings",
     "WorkerSettings",
     "check_url",
     "deep_merge",

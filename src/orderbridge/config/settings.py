@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from orderbridge.config.carriers import CarrierSettings, EasyPostSettings, FedExSettings, UPSSettings
 from orderbridge.config.operations import (
     ALERT_STAGES,
     AlertSettings,
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     daemon: DaemonSettings = DaemonSettings()
     payloads: PayloadSettings = PayloadSettings()
+    carriers: CarrierSettings = CarrierSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -81,6 +83,8 @@ class Settings(BaseSettings):
             urls.append(("tdsynnex.invoice_url", self.tdsynnex.invoice_url))
         if self.partner.enabled:
             urls += [("partner.base_url", self.partner.base_url), ("partner.token_url", self.partner.token_url)]
+        if self.carriers.enabled:
+            urls += self.carriers.service_urls()
         for key, url in urls:
             check_url(
                 key,
@@ -157,8 +161,11 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "CallbacksSettings",
+    "CarrierSettings",
     "ConnectWiseSettings",
     "DaemonSettings",
+    "EasyPostSettings",
+    "FedExSettings",
     "HttpSettings",
     "NotificationSettings",
     "PartnerSettings",
@@ -170,6 +177,7 @@ __all__ = [
     "StoreSettings",
     "SyncSettings",
     "TDSynnexSettings",
+    "UPSSettings",
     "WorkerSettings",
     "check_url",
     "deep_merge",
