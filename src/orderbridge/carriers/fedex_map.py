@@ -17,10 +17,11 @@ FedEx Tracking Status Codes (carriers.md §3.5, §3.9, §5), read from `latestSt
 | anything else                                                   | UNKNOWN            | raw code kept        |
 
 * `deliveryDetails.actualDeliveryAddress` "may differ [from the destination] due to delivery to a
-behavior, hold at FedEx location" (FDX-TRK): delivered elsewhere when its city or postal code differs
-from the recipient's. Times carry offsets and become UTC; the estimate keeps the destination's date
-(`dateAndTimes` ESTIMATED_DELIVERY, else `estimatedDeliveryTimeWindow.window.ends`). A number FedEx
-lists twice (recycled numbers, `trackingNumberUniqueId`) is read from its most recently scanned result.
+behavior, hold at FedEx location" (FDX-TRK): delivered elsewhere when its city, postal code or first
+street line differs from the (last updated) destination's. Times carry offsets and become UTC; the
+estimate keeps the destination's date (`dateAndTimes` ESTIMATED_DELIVERY, else
+`estimatedDeliveryTimeWindow.window.ends`). A number FedEx lists twice (recycled numbers,
+`trackingNumberUniqueId`) is read from its most recently scanned result.
 """
 
 from __future__ import annotations
@@ -82,15 +83,25 @@ def _times(result: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
+def _first(value: Any) -> str | None:
+    """A field, or the first of its lines (`streetLines` is a list)."""
+    return text(value[0]) if isinstance(value, list) and value else text(value)
+
+
+def _same(value: str) -> str:
+    # ZIP+4 against ZIP and spacing or case differences are the same place.
+    return " ".join(value.casefold().split())[:5] if value[:5].isdigit() else " ".join(value.casefold().split())
+
+
 def _elsewhere(result: Mapping[str, Any]) -> tuple[bool, str | None]:
     details = _address(result.get("deliveryDetails"))
     actual = _address(details.get("actualDeliveryAddress"))
     recipient = _address(_address(result.get("recipientInformation")).get("address"))
     destination = _address(result.get("lastUpdatedDestinationAddress")) or recipient
     differs = False
-    for key in ("city", "postalCode"):
-        mine, theirs = text(actual.get(key)), text(destination.get(key))
-        if mine and theirs and mine.casefold()[:5] != theirs.casefold()[:5]:
+    for key in ("city", "postalCode", "streetLines"):
+        mine, theirs = _first(actual.get(key)), _first(destination.get(key))
+        if mine and theirs and _same(mine) != _same(theirs):
             differs = True
     if not differs:
         return False, None
