@@ -11,11 +11,10 @@ injectable httpx transport or `sender`, so in-process tests route it straight in
 
 from __future__ import annotations
 
-import copy
 import json
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,7 +106,7 @@ class WebhookHub:
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
             delivery.statuses.append(status)
-            self.attempts.append(copy.copy(delivery))
+            self.attempts.append(replace(delivery, statuses=list(delivery.statuses)))  # as it was at this attempt
             ok = isinstance(status, int) and 200 <= status < 300
             if not ok and delivery.attempts <= len(RETRY_DELAYS):
                 delivery.due_at = now + RETRY_DELAYS[delivery.attempts - 1]
