@@ -45,7 +45,8 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
         return None, None
     message = text(error.get("message"), 300)
     fields = []
-    for item in error.get("errors") or ():
+    errors = error.get("errors")
+    for item in errors if isinstance(errors, list) else ():
         if isinstance(item, Mapping):  # FieldError {field, message, suggestion}
             fields.append(" ".join(filter(None, (text(item.get("field")), text(item.get("message"))))))
         elif text(item):  # or a plain string

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orderbridge.carriers.provider import local_date, place, utc
-from orderbridge.carriers.replies import text
+from orderbridge.carriers.replies import records, text
 from orderbridge.core.delivery import ParcelState, ParcelStatus, ScanEvent
 
 PROVIDER = "easypost"
@@ -93,7 +93,7 @@ def _event(detail: Mapping[str, Any]) -> ScanEvent | None:
 def parcel_status(tracker: Mapping[str, Any], *, carrier: str, tracking_number: str | None = None) -> ParcelStatus:
     """The tracker as a ParcelStatus; raises TrackerError when its status is `error`."""
     status, detail = text(tracker.get("status")), text(tracker.get("status_detail"))
-    details = [d for d in tracker.get("tracking_details") or () if isinstance(d, Mapping)]
+    details = records(tracker.get("tracking_details"))
     if (status or "").lower() == "error":
         messages = [text(d.get("message"), 300) for d in details]
         reason = next((m for m in reversed(messages) if m), None) or "no reason given"

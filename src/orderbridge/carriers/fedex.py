@@ -24,7 +24,7 @@ import httpx
 
 from orderbridge.carriers.fedex_map import PROVIDER, parcel_status
 from orderbridge.carriers.provider import TrackResult, chunks, distinct, track_batches
-from orderbridge.carriers.replies import decode, refusal, text
+from orderbridge.carriers.replies import decode, records, refusal, text
 from orderbridge.config import FedExSettings, HttpSettings
 from orderbridge.core.clock import Clock
 from orderbridge.core.delivery import ParcelQuery
@@ -149,7 +149,7 @@ class FedExClient:
         by_number: dict[str, list[Mapping[str, Any]]] = {}
         for entry in complete:
             if isinstance(entry, Mapping) and text(entry.get("trackingNumber")):
-                results = [r for r in entry.get("trackResults") or () if isinstance(r, Mapping)]
+                results = records(entry.get("trackResults"))
                 by_number.setdefault(text(entry.get("trackingNumber")) or "", []).extend(results)
         found: dict[str, TrackResult] = {}
         for query in batch:

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orderbridge.carriers.provider import local_date, place, utc
-from orderbridge.carriers.replies import text
+from orderbridge.carriers.replies import records, text
 from orderbridge.core.delivery import ParcelState, ParcelStatus, ScanEvent
 
 PROVIDER = "fedex"
@@ -77,8 +77,8 @@ def _event(scan: Mapping[str, Any]) -> ScanEvent | None:
 
 def _times(result: Mapping[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for entry in result.get("dateAndTimes") or ():
-        if isinstance(entry, Mapping) and text(entry.get("type")) and text(entry.get("dateTime")):
+    for entry in records(result.get("dateAndTimes")):
+        if text(entry.get("type")) and text(entry.get("dateTime")):
             found.setdefault(text(entry.get("type")) or "", text(entry.get("dateTime")) or "")
     return found
 
@@ -110,7 +110,7 @@ def _elsewhere(result: Mapping[str, Any]) -> tuple[bool, str | None]:
 
 def last_scan(result: Mapping[str, Any]) -> datetime:
     """When this result last moved, for choosing among the results of a number FedEx lists twice."""
-    times = [utc(s.get("date")) for s in result.get("scanEvents") or () if isinstance(s, Mapping)]
+    times = [utc(s.get("date")) for s in records(result.get("scanEvents"))]
     return max((t for t in times if t is not None), default=_LONG_AGO)
 
 
@@ -128,7 +128,7 @@ def parcel_status(results: Sequence[Mapping[str, Any]], *, tracking_number: str,
     latest = _address(result.get("latestStatusDetail"))
     code = text(latest.get("code")) or text(latest.get("derivedCode"))
     state = state_of(code)
-    scans = [s for s in result.get("scanEvents") or () if isinstance(s, Mapping)]
+    scans = records(result.get("scanEvents"))
     events = sorted((e for e in map(_event, scans) if e is not None), key=lambda e: e.at)
     if state is S.UNKNOWN and code and not (events and events[-1].code == code):
         said = text(latest.get("description"), 300) or "FedEx status outside the mapping"

@@ -10,7 +10,7 @@ message, so operators see the provider's words and the code its support desk ask
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from orderbridge.core.errors import ApiError, AuthError, MalformedResponse, RequestRejected, TransientApiError
@@ -69,6 +69,12 @@ def refusal(
     if reply.status >= 500:
         return TransientApiError(f"{what}: the service failed ({detail})", **common)
     return RequestRejected(f"{what}: refused ({detail})", **common)
+
+
+def records(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a field that should be a list of objects; anything else (a lone object, a string,
+    a number) as an empty list, so one odd field never costs the whole answer."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
 def text(value: Any, limit: int = 200) -> str | None:

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from orderbridge.carriers.provider import TrackResult, distinct, track_each
-from orderbridge.carriers.replies import decode, refusal, text
+from orderbridge.carriers.replies import decode, records, refusal, text
 from orderbridge.carriers.ups_map import PROVIDER, not_found, parcel_status
 from orderbridge.config import HttpSettings, UPSSettings
 from orderbridge.core.clock import Clock
@@ -150,10 +150,10 @@ class UPSClient:
         if not isinstance(shipments, list) or not shipments or not isinstance(shipments[0], Mapping):
             raise MalformedResponse(f"{what}: the answer has no trackResponse.shipment")
         shipment = shipments[0]
-        warnings = [w for w in shipment.get("warnings") or () if isinstance(w, Mapping)]
+        warnings = records(shipment.get("warnings"))
         if any(text(w.get("code")) in NOT_FOUND_WARNINGS for w in warnings):
             return not_found(number, query.carrier)
-        packages = [p for p in shipment.get("package") or () if isinstance(p, Mapping)]
+        packages = records(shipment.get("package"))
         wanted = next((p for p in packages if text(p.get("trackingNumber")) == number), None)
         package = wanted or (packages[0] if packages else None)
         if package is None:

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from orderbridge.carriers.provider import place
-from orderbridge.carriers.replies import text
+from orderbridge.carriers.replies import records, text
 from orderbridge.core.delivery import ParcelState, ParcelStatus, ScanEvent
 
 PROVIDER = "ups"
@@ -119,7 +119,7 @@ def _dated(entries: Any, kind: str) -> date | None:
 
 
 def parcel_status(package: Mapping[str, Any], *, tracking_number: str, carrier: str) -> ParcelStatus:
-    activities = [a for a in package.get("activity") or () if isinstance(a, Mapping)]
+    activities = records(package.get("activity"))
     events = sorted((e for e in map(_event, activities) if e is not None), key=lambda e: e.at)
     current = package.get("currentStatus")
     if not isinstance(current, Mapping):
