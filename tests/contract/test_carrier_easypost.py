@@ -209,3 +209,17 @@ async def test_the_clock_moves_packages_forward_not_back(world: World) -> None:
     world.clock.advance(timedelta(days=30))
     async with world.easypost() as client:
         assert status((await client.track([ParcelQuery(USPS, "USPS")]))[USPS]).state is ParcelState.DELIVERED
+
+
+async def test_the_simulator_takes_basic_as_documented_and_bearer_as_the_official_client_sends(world: World) -> None:
+    key = auth.DEMO_EASYPOST_KEY.key
+    async with world.raw() as raw:
+        basic = await raw.get("/v2/trackers", auth=(key, ""))
+        bearer = await raw.get("/v2/trackers", headers={"Authorization": f"Bearer {key}"})
+        refused = await raw.get("/v2/trackers", headers={"Authorization": "Bearer EZAKnot-a-key"})
+        missing = await raw.post("/v2/trackers", json={"tracker": {"carrier": "USPS"}}, auth=(key, ""))
+    assert (basic.status_code, bearer.status_code) == (200, 200)
+    assert basic.json() == {"trackers": [], "has_more": False}
+    assert refused.status_code == 401 and set(refused.json()["error"]) == {"code", "message", "errors"}
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "PARAMETER.REQUIRED"
+    assert missing.json()["error"]["errors"] == [{"field": "tracker.tracking_code", "message": "cannot be blank"}]
