@@ -17,10 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orderbridge.carriers import SIGNATURE_HEADER, read_tracker_event, signature_is_valid
+from orderbridge.carriers import (
+    SIGNATURE_HEADER,
+    CarrierRoutes,
+    ShippedPackage,
+    open_providers,
+    read_tracker_event,
+    signature_is_valid,
+)
+from orderbridge.config import Settings
 from orderbridge.core.clock import SimClock
 from orderbridge.core.delivery import ParcelQuery, ParcelState, ParcelStatus
 from orderbridge.core.domain import Package
+from orderbridge.rules.carriers import claimed_carrier, number_evidence
+from orderbridge.runners.demo import demo_settings
 from orderbridge.simulators.book import seed_demo_book
 from orderbridge.simulators.carriers import auth
 from orderbridge.simulators.carriers.app import create_app
@@ -29,6 +39,7 @@ from orderbridge.simulators.carriers.journeys import DEFAULT_MIX, OUTCOMES, Parc
 from orderbridge.simulators.carriers.state import CarrierState
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
+from orderbridge.simulators.serve import running_simulators
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 
@@ -268,3 +279,30 @@ def test_demo_packages_reach_a_carrier() -> None:
     unfollowed = [tdsynnex.shipped_parcel(n) for n in tdsynnex.tracking_numbers() if state.journey(n) is None]
     assert followed
     assert all(p is None or p.ship_method in ("UPSN", "EXDO") for p in unfollowed)
+
+
+async def test_the_served_simulators_answer_the_demo_credentials_end_to_end() -> None:
+    """What the delivery pipeline will compose: TD SYNNEX's packages, routed by their ship method, asked of
+    the providers `orderbridge sim` serves, with the demo credentials and settings as the demo builds them."""
+    with running_simulators(orders=8) as sims:
+        sims.clock.advance(timedelta(days=4))
+        table = {**sims.carrier_settings(), "enabled": True}
+        demo = demo_settings(sims, "sqlite://")
+        settings = Settings.model_validate({**demo.model_dump(), "carriers": table})  # the demo, tracking on
+        packages = []
+        for number in sims.tdsynnex.tracking_numbers():
+            shipped = sims.tdsynnex.shipped_parcel(number)
+            if shipped is not None:
+                carrier, _ = claimed_carrier(shipped.ship_method, shipped.ship_method_description)
+                packages.append(ShippedPackage(number, carrier, shipped.ship_method, number_evidence(number).shaped))
+        plan = CarrierRoutes(settings.carriers).plan(packages)
+        providers = open_providers(settings.carriers, settings.http, clock=sims.clock)
+        try:
+            answers = {name: await providers[name].track(queries) for name, queries in plan.queries.items()}
+        finally:
+            for provider in providers.values():
+                await provider.aclose()
+    assert set(plan.queries) <= {"ups", "fedex"} and plan.queries
+    found = [result for results in answers.values() for result in results.values()]
+    assert all(isinstance(result, ParcelStatus) and result.found for result in found)
+    assert all(reason for reason in plan.unfollowed.values())
