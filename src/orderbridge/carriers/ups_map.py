@@ -48,8 +48,12 @@ TYPES = {"D": S.DELIVERED, "I": S.IN_TRANSIT, "M": S.LABEL_CREATED, "X": S.EXCEP
 def _parts(status: Any) -> tuple[str, str, str]:
     if not isinstance(status, Mapping):
         return "", "", ""
-    code = (text(status.get("statusCode")) or "").zfill(3) if text(status.get("statusCode")) else ""
-    return (text(status.get("type")) or "").upper(), code, (text(status.get("code")) or "").upper()
+    number = text(status.get("statusCode"))  # 3 digits, zero-padded on the wire ("011"); "11" means the same
+    return (
+        (text(status.get("type")) or "").upper(),
+        number.zfill(3) if number else "",
+        (text(status.get("code")) or "").upper(),
+    )
 
 
 def state_of(kind: str, status_code: str, code: str) -> ParcelState:
