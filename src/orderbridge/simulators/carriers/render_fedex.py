@@ -96,6 +96,7 @@ def track_result(journey: Journey, now: datetime) -> dict[str, Any] | None:
     if not seen:
         return None
     last, parcel = seen[-1], journey.parcel
+    ground = _carrier_code(journey) == "FDXG"
     code, description = FEDEX_CODES[last.kind]
     latest: dict[str, Any] = {
         "code": code,
@@ -117,7 +118,7 @@ def track_result(journey: Journey, now: datetime) -> dict[str, Any] | None:
         "trackingNumberInfo": {
             "trackingNumber": parcel.tracking_number,
             "carrierCode": _carrier_code(journey),
-            "trackingNumberUniqueId": f"12029~{parcel.tracking_number}~{_carrier_code(journey)[:3]}G",
+            "trackingNumberUniqueId": f"12029~{parcel.tracking_number}~{'FDEG' if ground else 'FX'}",
         },
         "latestStatusDetail": latest,
         "dateAndTimes": times,
