@@ -23,9 +23,18 @@ def free_port() -> int:
 
 
 def test_sim_serves_the_seeded_demo_book_on_loopback() -> None:
-    cw_port, tds_port = free_port(), free_port()
+    cw_port, tds_port, carriers_port = free_port(), free_port(), free_port()
     proc = subprocess.Popen(
-        [str(BIN), "sim", "--cw-port", str(cw_port), "--tds-port", str(tds_port)],
+        [
+            str(BIN),
+            "sim",
+            "--cw-port",
+            str(cw_port),
+            "--tds-port",
+            str(tds_port),
+            "--carriers-port",
+            str(carriers_port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

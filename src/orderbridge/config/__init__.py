@@ -2,8 +2,9 @@
 
 `load_config` (tenants.py) is the loader every command uses: a file without `[tenants]` is the single
 tenant "default". The tables live in `services.py` (how orderbridge reaches ConnectWise and TD SYNNEX,
-and what it writes) and `operations.py` (callbacks, workers, alerts, notifications, the daemon,
-payloads); `settings.py` holds the `Settings` object that gathers them, `urls.py` the URL checks.
+and what it writes), `operations.py` (callbacks, workers, alerts, notifications, the daemon,
+payloads) and `carriers.py` (carrier-tracking providers); `settings.py` holds the `Settings` object
+that gathers them, `urls.py` the URL checks.
 Everything is importable from here, which is the import to use.
 """
 
@@ -13,9 +14,12 @@ from orderbridge.config.settings import (
     ENV_PREFIX,
     AlertSettings,
     CallbacksSettings,
+    CarrierSettings,
     ConnectWiseSettings,
     DaemonSettings,
     DisplaySettings,
+    EasyPostSettings,
+    FedExSettings,
     HttpSettings,
     NotificationSettings,
     PartnerSettings,
@@ -27,6 +31,7 @@ from orderbridge.config.settings import (
     StoreSettings,
     SyncSettings,
     TDSynnexSettings,
+    UPSSettings,
     WebSettings,
     WorkerSettings,
     check_url,
@@ -42,9 +47,12 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "CallbacksSettings",
+    "CarrierSettings",
     "ConnectWiseSettings",
     "DaemonSettings",
     "DisplaySettings",
+    "EasyPostSettings",
+    "FedExSettings",
     "HttpSettings",
     "NotificationSettings",
     "PartnerSettings",
@@ -56,6 +64,7 @@ __all__ = [
     "StoreSettings",
     "SyncSettings",
     "TDSynnexSettings",
+    "UPSSettings",
     "WebSettings",
     "WorkerSettings",
     "check_url",

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from orderbridge.config.carriers import CarrierSettings, EasyPostSettings, FedExSettings, UPSSettings
 from orderbridge.config.display import DisplaySettings
 from orderbridge.config.operations import (
     ALERT_STAGES,
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     payloads: PayloadSettings = PayloadSettings()
     web: WebSettings = WebSettings()
     display: DisplaySettings = DisplaySettings()
+    carriers: CarrierSettings = CarrierSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -87,6 +89,8 @@ class Settings(BaseSettings):
             urls.append(("tdsynnex.invoice_url", self.tdsynnex.invoice_url))
         if self.partner.enabled:
             urls += [("partner.base_url", self.partner.base_url), ("partner.token_url", self.partner.token_url)]
+        if self.carriers.enabled:
+            urls += self.carriers.service_urls()
         for key, url in urls:
             check_url(
                 key,
@@ -207,9 +211,12 @@ __all__ = [
     "ENV_PREFIX",
     "AlertSettings",
     "CallbacksSettings",
+    "CarrierSettings",
     "ConnectWiseSettings",
     "DaemonSettings",
     "DisplaySettings",
+    "EasyPostSettings",
+    "FedExSettings",
     "HttpSettings",
     "NotificationSettings",
     "PartnerSettings",
@@ -221,6 +228,7 @@ __all__ = [
     "StoreSettings",
     "SyncSettings",
     "TDSynnexSettings",
+    "UPSSettings",
     "WebSettings",
     "WorkerSettings",
     "check_url",

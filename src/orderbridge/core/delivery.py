@@ -57,6 +57,12 @@ class ParcelStatus:
     delivered_to: str | None = None  # where, when the carrier says (city/state or an access point name)
     events: tuple[ScanEvent, ...] = ()  # oldest first
     provider_ref: str | None = None  # the provider's own id for this package (EasyPost "trk_...")
+    # False: the provider does not know the number (yet); state is UNKNOWN. Separate from UNKNOWN, which
+    # also covers a known package whose latest status is outside the mapping (its raw code is in events).
+    found: bool = True
+    # Waiting at a carrier location or access point for the recipient to collect (UPS 017/040/144, FedEx
+    # HL/HP, EasyPost available_for_pickup); state is OUT_FOR_DELIVERY, since nobody has it yet.
+    awaiting_pickup: bool = False
 
     @property
     def last_scan_at(self) -> datetime | None:

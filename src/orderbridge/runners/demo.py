@@ -54,6 +54,9 @@ def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
         },
         "http": {"allow_insecure_loopback": True, "backoff_base_s": 0.05},
         "store": {"url": store_url},
+        # The carrier simulators (EasyPost, UPS, FedEx) run beside the others with demo credentials; delivery
+        # tracking is off until the pipeline that uses it switches this table on.
+        "carriers": sims.carrier_settings(),
     }
     return Settings(**data)
 
@@ -67,6 +70,7 @@ async def run_demo(*, cycles: int, orders: int, out: Console, start: datetime | 
         settings = demo_settings(sims, f"sqlite:///{Path(tmp) / 'demo.db'}")
         out.rule("orderbridge demo")
         out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
+        out.print(f"Carrier simulators (EasyPost, UPS, FedEx) {sims.carriers_url}")
         out.print(f"{orders} purchase orders marked 'Send to TDS'; simulated time starts {_day(sims)}")
         async with open_tenant(settings, clock=sims.clock) as tenant:
             engine = live_engine(tenant)

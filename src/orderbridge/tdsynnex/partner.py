@@ -11,7 +11,6 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -25,11 +24,11 @@ from orderbridge.core.domain import DistributorOrder
 from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected
 from orderbridge.core.redaction import register_secret
 from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http.oauth import BearerTokens, IssuedToken, lifetime_of
 from orderbridge.tdsynnex.client import check_reply
 from orderbridge.tdsynnex.partner_models import NOT_FOUND_WORDS, error_message, normalise_order, not_found_order
 
 SERVICE = "tdsynnex-partner"
-REFRESH_MARGIN = timedelta(minutes=5)  # refresh this long before expiry, so no call goes out on a dying token
 DEFAULT_LIFETIME_S = 7200  # expires_in per td-synnex.md §3.1, used when the answer leaves it out
 _ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,29}")
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -58,10 +57,8 @@ class PartnerClient:
             SERVICE, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
         )
         self._http = ServiceHTTP(policy, headers={"Accept": "application/json"}, transport=transport, sleep=sleep)
-        self._token: str | None = None
-        self._expires_at: datetime | None = None
-        self._token_lock = asyncio.Lock()
-        self.token_fetches = 0
+        # The token is cached and refreshed by the shared cache (http/oauth.py), on this client's clock.
+        self._tokens = BearerTokens(self._fetch_token, clock=self._clock)
 
     @property
     def stats(self) -> CallStats:
@@ -78,23 +75,13 @@ class PartnerClient:
     ) -> None:
         await self.aclose()
 
+    @property
+    def token_fetches(self) -> int:
+        return self._tokens.fetches
+
     # --- token -------------------------------------------------------------------------------------------
 
-    async def _current_token(self) -> str:
-        async with self._token_lock:
-            now = self._clock.now()
-            if self._token is None or self._expires_at is None or now >= self._expires_at - REFRESH_MARGIN:
-                await self._fetch_token(now)
-            assert self._token is not None
-            return self._token
-
-    async def _drop_token(self, stale: str) -> None:
-        async with self._token_lock:
-            # Concurrent calls may all see a 401; only the first drops the token, the rest reuse its refresh.
-            if self._token == stale:
-                self._token = None
-
-    async def _fetch_token(self, now: datetime) -> None:
+    async def _fetch_token(self) -> IssuedToken:
         settings = self._settings
         form = {
             "grant_type": "client_credentials",
@@ -103,7 +90,6 @@ class PartnerClient:
         }
         # Asking for a token twice is harmless, so ServiceHTTP may repeat it after a timeout or a 5xx.
         reply = await self._http.request("POST", settings.token_url, data=form, idempotent=True)
-        self.token_fetches += 1
         if reply.status in (400, 401, 403):
             raise AuthError(
                 "TD SYNNEX Partner API refused the client credentials",
@@ -122,30 +108,20 @@ class PartnerClient:
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
             kind = str(token_type)[:20]
             raise AuthError(f"TD SYNNEX Partner API issued a {kind!r} token, not Bearer", service=SERVICE)
-        lifetime = body.get("expires_in", DEFAULT_LIFETIME_S)
-        try:
-            seconds = max(0, int(lifetime))
-        except (TypeError, ValueError):
-            seconds = DEFAULT_LIFETIME_S
-        self._token, self._expires_at = token, now + timedelta(seconds=seconds)
+        return IssuedToken(token, lifetime_of(body.get("expires_in"), DEFAULT_LIFETIME_S))
 
     # --- calls -------------------------------------------------------------------------------------------
 
     async def _get(self, path: str) -> Reply:
-        token = await self._current_token()
-        reply = await self._send(path, token)
+        reply = await self._tokens.send(lambda token: self._send(path, token))
         if reply.status == 401:
-            # Revoked or expired early on the server's clock: refresh once, retry once, then give up.
-            await self._drop_token(token)
-            reply = await self._send(path, await self._current_token())
-            if reply.status == 401:
-                raise AuthError(
-                    "TD SYNNEX Partner API refused a fresh token",
-                    service=SERVICE,
-                    status=401,
-                    body_excerpt=reply.text,
-                    request_id=reply.request_id,
-                )
+            raise AuthError(
+                "TD SYNNEX Partner API refused a fresh token",
+                service=SERVICE,
+                status=401,
+                body_excerpt=reply.text,
+                request_id=reply.request_id,
+            )
         return reply
 
     async def _send(self, path: str, token: str) -> Reply:

@@ -18,6 +18,7 @@ from orderbridge.core.clock import Clock
 from orderbridge.core.domain import DistributorOrder, StatusCode
 from orderbridge.simulators.tdsynnex.faults import UNKNOWN_LINE_CODE, FaultBook, Latency
 from orderbridge.simulators.tdsynnex.lifecycle import OrderScript
+from orderbridge.simulators.tdsynnex.packages import ShippedParcel, shipped_parcel
 from orderbridge.simulators.tdsynnex.timeline import ScriptError, validate_script, view_order
 
 REQUEST_LOG_SIZE = 1000
@@ -130,6 +131,7 @@ class TDSynnexState:
         self.partner_clients: dict[str, PartnerCredential] = dict(self._default_partners)
         self.partner_tokens = PartnerTokens(clock)
         self._sales_orders: dict[str, set[tuple[str, str]]] = {}
+        self._packages: dict[str, set[tuple[str, str]]] = {}  # tracking number -> (customer, PO)
         self._default_accounts = (
             dict(accounts) if accounts is not None else {DEMO_ACCOUNT.customer_number: DEMO_ACCOUNT}
         )
@@ -170,6 +172,10 @@ class TDSynnexState:
                 for event in line.events:
                     if event.order_number:
                         self._sales_orders.setdefault(event.order_number, set()).add(key)
+                    # ...and the carrier simulators find a package's shipment by its tracking number.
+                    for package in event.packages:
+                        if package.tracking_number:
+                            self._packages.setdefault(package.tracking_number, set()).add(key)
 
     def scripts(self, customer_number: str, po_number: str) -> list[OrderScript]:
         with self._lock:
@@ -180,6 +186,18 @@ class TDSynnexState:
         with self._lock:
             keys = self._sales_orders.get(order_number, set())
             return sorted(po for customer, po in keys if customer == customer_number)
+
+    def shipped_parcel(self, tracking_number: str, *, now: datetime | None = None) -> ShippedParcel | None:
+        """The shipment a tracking number belongs to, once it has shipped (read-only; the carrier
+        simulators follow TD SYNNEX's packages through it)."""
+        with self._lock:
+            keys = sorted(self._packages.get(tracking_number, ()))
+            scripts = [script for key in keys for script in self._orders.get(key, ())]
+        return shipped_parcel(scripts, tracking_number, now or self.clock.now())
+
+    def tracking_numbers(self) -> list[str]:
+        with self._lock:
+            return sorted(self._packages)
 
     def po_numbers(self, customer_number: str) -> list[str]:
         with self._lock:
@@ -218,6 +236,7 @@ class TDSynnexState:
         with self._lock:
             self._orders.clear()
             self._sales_orders.clear()
+            self._packages.clear()
             self.accounts = dict(self._default_accounts)
             self.partner_clients = dict(self._default_partners)
         self.partner_tokens.revoke_all()
