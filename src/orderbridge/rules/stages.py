@@ -10,6 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Stage, StatusCode
+from orderbridge.rules.quotes import counted_lines
 
 # VAR Connect treats SHIPPED and INVOICED alike as "shipped" (td-synnex.md §1.4 [S9]): an invoiced line
 # has left the warehouse, so it counts towards the shipped total.
@@ -59,10 +60,12 @@ def derive_stage(
             "there is nothing to derive a stage from.",
             "no lines",
         )
-    live = order.live_lines
     # DESIGN.md §2 / td-synnex.md §5 "Cancelled": a sales rep or the customer killed every line.
-    if not live:
+    if not order.live_lines:
         return _none(f"Every line of PO {po} was deleted at TD SYNNEX; the order is cancelled there.", "all deleted")
+    # A quote item whose sales order carries the same units (spec ex.6) is that sales order seen earlier, so
+    # it neither keeps the PO from INVOICED nor counts as a waiting part (quotes.py).
+    live = counted_lines(order)
 
     unknown = [line for line in live if line.code not in LINE_CODES]
     known = [line for line in live if line.code in LINE_CODES]
