@@ -216,11 +216,12 @@ async def test_an_order_moves_from_accepted_to_shipped_to_invoiced_as_simulated_
     first = await query(client, "PO-LIFE")
     assert "<PODatetime>2026-01-05T08:00:00</PODatetime>" in first.text  # Pacific, no offset
     order = parsed(first)
-    assert [(ln.raw_code, ln.fees_present, ln.ship_quantity) for ln in order.lines] == [("accepted", False, 0)]
+    # v2.7 carries fee elements on every item from the first answer, as the real service does (§1.6).
+    assert [(ln.raw_code, ln.fees_present, ln.ship_quantity) for ln in order.lines] == [("accepted", True, 0)]
     assert order.lines[0].estimated_ship_date == date(2026, 1, 7)
 
-    clock.advance(timedelta(hours=21))
-    assert parsed(await query(client, "PO-LIFE")).lines[0].fees_present
+    clock.advance(timedelta(hours=21))  # released: nothing in a v2.7 answer shows it
+    assert parsed(await query(client, "PO-LIFE")).lines[0] == order.lines[0]
 
     clock.advance(timedelta(hours=10))
     shipped = await query(client, "PO-LIFE")
@@ -251,6 +252,38 @@ async def test_a_line_split_across_warehouses_repeats_its_line_number(
     assert order.lines[1].serial_numbers == SERIALS
     example = (EXAMPLES / "6-po-shipped-from-different-warehouse-than-requested-po-line-1.xml").read_bytes()
     assert item_tags(response.content) == item_tags(example)
+
+
+async def test_fee_elements_follow_the_version_and_v2_7_puts_them_on_every_item(
+    client: httpx.AsyncClient, state: TDSynnexState, clock: SimClock
+) -> None:
+    # Spec v2.42: from 2.40 fees appear once released or shipped. The 2025 v2.7 capture: on every item,
+    # deleted QO items too (td-synnex.md §1.6). `always_fees=False` keeps the spec's reading for a v2.7 account.
+    selective = Account("400004", "selective@example.com", "sel-pass", version="2.7", always_fees=False)
+    state.add_account(selective)
+    logins = {**LOGINS, "400004": (selective.user_id, selective.password)}
+    events = [
+        LineEvent(at(0), "accept", "41870002", "SO", 3, "9", "UP"),
+        LineEvent(at(20), "release"),
+    ]
+    quote = [LineEvent(at(0), "accept", "41870003", "QO", 1, "9", "FG"), LineEvent(at(1), "delete")]
+    for customer in ("100001", "300003", "400004"):
+        script = one_line_order("PO-FEES", customer, events, quantity=3)
+        deleted = LineScript(2, "3109280", "TH42LF25U", "display", 1, Decimal("635.0"), quote)
+        state.add_order(OrderScript(customer, "PO-FEES", START, [*script.lines, deleted]))
+
+    async def fees(customer: str) -> list[bool]:
+        answer = await query(client, "PO-FEES", customer=customer, login=logins[customer])
+        return [line.fees_present for line in parsed(answer).lines]
+
+    clock.advance(timedelta(hours=2))
+    assert await fees("100001") == [True, True]  # accepted SO and deleted QO alike
+    assert await fees("300003") == [False, False]
+    assert await fees("400004") == [False, False]
+    clock.advance(timedelta(hours=20))
+    assert await fees("300003") == [True, False]  # released: fees on the SO item only
+    assert await fees("400004") == [True, False]
+    assert await fees("100001") == [True, True]
 
 
 async def test_a_back_order_carries_its_eta_in_version_2_2_only(

@@ -32,7 +32,7 @@ from orderbridge.rules.situation import (
     lines_text,
     stage_status_name,
 )
-from orderbridge.rules.stages import INVOICED_BY_SERVICE, StageVerdict, derive_stage
+from orderbridge.rules.stages import INVOICED_BY_SERVICE, RELEASED_BY_PARTNER, StageVerdict, derive_stage
 
 __all__ = ["RULES", "PlanContext", "PriorState", "Situation", "plan_purchase_order", "stage_status_name"]
 
@@ -117,7 +117,11 @@ def _stage_detail(s: Situation) -> str:
         back = f" ({verdict.back_ordered_lines} back-ordered)" if verdict.back_ordered_lines else ""
         return f"{lines_text(verdict.live_lines)} accepted{back}"
     if stage is Stage.RELEASED:
-        return "released to ship (fee details present)"
+        return (
+            "released to ship (Partner API)"
+            if verdict.rule == RELEASED_BY_PARTNER
+            else "released to ship (fee details present)"
+        )
     if stage is Stage.INVOICED and verdict.rule == INVOICED_BY_SERVICE:
         count = len(distinct_invoices(s.invoices))
         return f"every sales order invoiced ({count} invoice{'' if count == 1 else 's'})"

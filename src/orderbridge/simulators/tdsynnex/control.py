@@ -60,7 +60,7 @@ class AccountIn(BaseModel):
     user_id: str
     password: str
     version: str = "2.7"
-    always_fees: bool = False
+    always_fees: bool | None = None  # None: by version (every item from 2.7 on)
 
 
 async def _json(request: Request) -> Any:
