@@ -347,7 +347,10 @@ async def test_every_fault_kind_looks_like_the_real_failure_then_wears_off(
     state.add_order(one_line_order("PO-F", "100001", SPLIT_EVENTS))
     recorder = SleepRecorder()
     state.latency = Latency(sleep=recorder)
-    added = await client.post("/_sim/faults", json={"po_number": "PO-F", "kind": kind, "times": 1, "seconds": 2.5})
+    spec: dict[str, object] = {"po_number": "PO-F", "kind": kind, "times": 1, "seconds": 2.5}
+    if kind == "answer":
+        spec["body"] = (EXAMPLES / "2-po-received-by-synnex-but-not-shipped-yet-using-any-version.xml").read_text()
+    added = await client.post("/_sim/faults", json=spec)
     assert added.status_code == 201
     bystander = await query(client, "PO-OTHER")
     assert parsed(bystander).code is StatusCode.NOT_FOUND  # other POs are untouched
@@ -367,6 +370,8 @@ async def test_every_fault_kind_looks_like_the_real_failure_then_wears_off(
         assert response.status_code == 500
     elif kind == "status_429":
         assert (response.status_code, response.headers["retry-after"]) == (429, "1")
+    elif kind == "answer":
+        assert parsed(response).po_number == "YOUR PO NUMBER"  # the scripted body, verbatim
     else:
         assert recorder.waits == [2.5]
         assert parsed(response).code is StatusCode.ACCEPTED
@@ -384,6 +389,14 @@ async def test_a_fault_without_times_lasts_until_cleared(client: httpx.AsyncClie
 
 async def test_an_unknown_fault_kind_is_refused(client: httpx.AsyncClient) -> None:
     assert (await client.post("/_sim/faults", json={"kind": "gremlins"})).status_code == 400
+    assert (await client.post("/_sim/faults", json={"kind": "answer"})).status_code == 400  # no body
+    assert (await client.post("/_sim/faults", json={"kind": "html", "body": "<x/>"})).status_code == 400
+
+
+async def test_a_fault_scoped_to_one_channel_leaves_the_others_alone(state: TDSynnexState) -> None:
+    state.faults.add("status_500", po_number="PO-C", channel="invoice")
+    assert state.faults.take("PO-C", "status") is None and state.faults.take("PO-C", "partner") is None
+    assert state.faults.take("PO-C", "invoice") is not None
 
 
 # ------------------------------------------------------------------------------------ log and control

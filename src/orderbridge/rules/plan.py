@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from orderbridge.config import StatusNames
 from orderbridge.core.domain import DistributorOrder, Event, FieldChange, Invoice, Note, Plan, PurchaseOrder, Stage
+from orderbridge.rules.admission import admit
 from orderbridge.rules.carriers import resolve_shipment_method, tracking_link
 from orderbridge.rules.closing import close_verdict
 from orderbridge.rules.custom_fields import custom_fields_rule
@@ -226,6 +227,12 @@ def plan_purchase_order(
     # The engine rejects POs without a number before asking TD SYNNEX; guard anyway, nothing to key on.
     if not po.po_number:
         return refuse(f"ConnectWise PO {po.id} has no PO number; TD SYNNEX orders are keyed by it")
+    # A value ConnectWise must not receive (an identifier with a control or bidi character, a year-9999
+    # date, a negative quantity): refuse the whole PO and say which value. Free text comes back cleaned.
+    admitted = admit(order, invoices, now=ctx.now)
+    if admitted.problems:
+        return refuse(*admitted.problems)
+    order, invoices = admitted.order, admitted.invoices
     verdict = _verdict(order, ctx, invoices, delivered)
     # notFound, rejected, every line deleted, or codes we cannot read: we do not understand the order.
     if verdict.problem is not None or verdict.stage is None:
