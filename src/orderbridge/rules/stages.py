@@ -121,7 +121,8 @@ def derive_stage(
 # Not used, and why: ShipFromWarehouse (spec example 2 names one on an accepted, unshipped SO and v2.7 drops
 # it only from deleted items), the fee amounts (0.0 on shipped and invoiced items alike in [S8]),
 # EstimatedShipDate (also on back-orders) and EstimatedShipDateCode (always empty, vocabulary unknown).
-# So against a v2.7 account the XML alone never says RELEASED; the PO goes from ACCEPTED to SHIPPED.
+# So with a v2.7 account, unless an answer leaves fees off some items, RELEASED comes only from the Partner API,
+# which the sync asks only about hand-marked POs (sync/observe.py); most POs go from ACCEPTED to SHIPPED.
 RELEASED_BY_PARTNER = "Partner API line status Released"
 RELEASED_BY_FEES = "fee fields on an unshipped SO line (release_on_fees)"
 FEES_EVERYWHERE_FROM = Decimal("2.7")
