@@ -17,7 +17,16 @@ import pytest
 from orderbridge.config import ConnectWiseSettings, HttpSettings
 from orderbridge.connectwise import ConnectWiseClient
 from orderbridge.core.clock import SimClock
-from orderbridge.core.errors import AuthError, MalformedResponse, RequestRejected, TransientApiError, WriteRejected
+from orderbridge.core.errors import (
+    AuthError,
+    AuthSuspected,
+    Fatal,
+    MalformedResponse,
+    RequestRejected,
+    Skippable,
+    TransientApiError,
+    WriteRejected,
+)
 from orderbridge.simulators.connectwise import seed
 from orderbridge.simulators.connectwise.app import create_app
 from orderbridge.simulators.connectwise.state import ConnectWiseState
@@ -201,16 +210,22 @@ async def test_bad_credentials_are_an_auth_error_that_never_shows_the_key(
     state: ConnectWiseState, sleeps: SleepRecorder
 ) -> None:
     async with make_client(state, sleeps, private_key=CANARY_PRIVATE_KEY) as client:
+        # A tenant-wide read speaks for the credentials; one PO's own record only raises a suspicion,
+        # since a security role can forbid one record (sync/credentials.py weighs those).
         with pytest.raises(AuthError) as caught:
+            await client.list_statuses()
+        with pytest.raises(AuthSuspected) as suspected:
             await client.get_purchase_order(1)
 
-    error = caught.value
     basic = base64.b64encode(f"demo+demopublic:{CANARY_PRIVATE_KEY}".encode()).decode()
-    for text in (str(error), repr(error), error.body_excerpt, repr(client)):
-        assert CANARY_PRIVATE_KEY not in text
-        assert basic not in text
-    assert error.status == 401
-    assert "private key" in str(error) and "clientId" in str(error) and "security role" in str(error)
+    for error in (caught.value, suspected.value):
+        for text in (str(error), repr(error), error.body_excerpt, repr(client)):
+            assert CANARY_PRIVATE_KEY not in text
+            assert basic not in text
+        assert error.status == 401
+    assert "private key" in str(caught.value) and "clientId" in str(caught.value)
+    assert "security role" in str(caught.value) and "security role" in str(suspected.value)
+    assert isinstance(suspected.value, Skippable) and not isinstance(suspected.value, Fatal)
     assert sleeps.waits == []  # a 401 is never retried
 
 

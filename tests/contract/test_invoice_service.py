@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from orderbridge.config import HttpSettings, TDSynnexSettings
 from orderbridge.core.clock import SimClock
 from orderbridge.core.domain import Package
-from orderbridge.core.errors import AuthError, ConfigError, DistributorError, MalformedResponse, OrderbridgeError
+from orderbridge.core.errors import AuthSuspected, ConfigError, DistributorError, MalformedResponse, OrderbridgeError
 from orderbridge.simulators.tdsynnex.app import create_app
 from orderbridge.simulators.tdsynnex.invoice_service import invoice_number
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
@@ -185,7 +185,7 @@ async def test_wrong_password_is_an_auth_error_without_the_password(state: TDSyn
     transport = httpx.ASGITransport(app=create_app(state))
     wrong = "canary-Wr0ng-Pw-77"
     async with InvoiceClient(settings(wrong), HttpSettings(), transport=transport, sleep=no_sleep) as client:
-        with pytest.raises(AuthError) as caught:
+        with pytest.raises(AuthSuspected) as caught:
             await client.get_invoices(po_number="PO-INV-1")
     assert wrong not in str(caught.value) and wrong not in repr(caught.value)
     assert [r.outcome for r in state.requests] == ["loginFailed"]

@@ -216,11 +216,12 @@ async def test_an_order_moves_from_accepted_to_shipped_to_invoiced_as_simulated_
     first = await query(client, "PO-LIFE")
     assert "<PODatetime>2026-01-05T08:00:00</PODatetime>" in first.text  # Pacific, no offset
     order = parsed(first)
-    assert [(ln.raw_code, ln.fees_present, ln.ship_quantity) for ln in order.lines] == [("accepted", False, 0)]
+    # v2.7 carries fee elements on every item from the first answer, as the real service does (§1.6).
+    assert [(ln.raw_code, ln.fees_present, ln.ship_quantity) for ln in order.lines] == [("accepted", True, 0)]
     assert order.lines[0].estimated_ship_date == date(2026, 1, 7)
 
-    clock.advance(timedelta(hours=21))
-    assert parsed(await query(client, "PO-LIFE")).lines[0].fees_present
+    clock.advance(timedelta(hours=21))  # released: nothing in a v2.7 answer shows it
+    assert parsed(await query(client, "PO-LIFE")).lines[0] == order.lines[0]
 
     clock.advance(timedelta(hours=10))
     shipped = await query(client, "PO-LIFE")
@@ -251,6 +252,38 @@ async def test_a_line_split_across_warehouses_repeats_its_line_number(
     assert order.lines[1].serial_numbers == SERIALS
     example = (EXAMPLES / "6-po-shipped-from-different-warehouse-than-requested-po-line-1.xml").read_bytes()
     assert item_tags(response.content) == item_tags(example)
+
+
+async def test_fee_elements_follow_the_version_and_v2_7_puts_them_on_every_item(
+    client: httpx.AsyncClient, state: TDSynnexState, clock: SimClock
+) -> None:
+    # Spec v2.42: from 2.40 fees appear once released or shipped. The 2025 v2.7 capture: on every item,
+    # deleted QO items too (td-synnex.md §1.6). `always_fees=False` keeps the spec's reading for a v2.7 account.
+    selective = Account("400004", "selective@example.com", "sel-pass", version="2.7", always_fees=False)
+    state.add_account(selective)
+    logins = {**LOGINS, "400004": (selective.user_id, selective.password)}
+    events = [
+        LineEvent(at(0), "accept", "41870002", "SO", 3, "9", "UP"),
+        LineEvent(at(20), "release"),
+    ]
+    quote = [LineEvent(at(0), "accept", "41870003", "QO", 1, "9", "FG"), LineEvent(at(1), "delete")]
+    for customer in ("100001", "300003", "400004"):
+        script = one_line_order("PO-FEES", customer, events, quantity=3)
+        deleted = LineScript(2, "3109280", "TH42LF25U", "display", 1, Decimal("635.0"), quote)
+        state.add_order(OrderScript(customer, "PO-FEES", START, [*script.lines, deleted]))
+
+    async def fees(customer: str) -> list[bool]:
+        answer = await query(client, "PO-FEES", customer=customer, login=logins[customer])
+        return [line.fees_present for line in parsed(answer).lines]
+
+    clock.advance(timedelta(hours=2))
+    assert await fees("100001") == [True, True]  # accepted SO and deleted QO alike
+    assert await fees("300003") == [False, False]
+    assert await fees("400004") == [False, False]
+    clock.advance(timedelta(hours=20))
+    assert await fees("300003") == [True, False]  # released: fees on the SO item only
+    assert await fees("400004") == [True, False]
+    assert await fees("100001") == [True, True]
 
 
 async def test_a_back_order_carries_its_eta_in_version_2_2_only(
@@ -314,7 +347,10 @@ async def test_every_fault_kind_looks_like_the_real_failure_then_wears_off(
     state.add_order(one_line_order("PO-F", "100001", SPLIT_EVENTS))
     recorder = SleepRecorder()
     state.latency = Latency(sleep=recorder)
-    added = await client.post("/_sim/faults", json={"po_number": "PO-F", "kind": kind, "times": 1, "seconds": 2.5})
+    spec: dict[str, object] = {"po_number": "PO-F", "kind": kind, "times": 1, "seconds": 2.5}
+    if kind == "answer":
+        spec["body"] = (EXAMPLES / "2-po-received-by-synnex-but-not-shipped-yet-using-any-version.xml").read_text()
+    added = await client.post("/_sim/faults", json=spec)
     assert added.status_code == 201
     bystander = await query(client, "PO-OTHER")
     assert parsed(bystander).code is StatusCode.NOT_FOUND  # other POs are untouched
@@ -334,6 +370,8 @@ async def test_every_fault_kind_looks_like_the_real_failure_then_wears_off(
         assert response.status_code == 500
     elif kind == "status_429":
         assert (response.status_code, response.headers["retry-after"]) == (429, "1")
+    elif kind == "answer":
+        assert parsed(response).po_number == "YOUR PO NUMBER"  # the scripted body, verbatim
     else:
         assert recorder.waits == [2.5]
         assert parsed(response).code is StatusCode.ACCEPTED
@@ -351,6 +389,14 @@ async def test_a_fault_without_times_lasts_until_cleared(client: httpx.AsyncClie
 
 async def test_an_unknown_fault_kind_is_refused(client: httpx.AsyncClient) -> None:
     assert (await client.post("/_sim/faults", json={"kind": "gremlins"})).status_code == 400
+    assert (await client.post("/_sim/faults", json={"kind": "answer"})).status_code == 400  # no body
+    assert (await client.post("/_sim/faults", json={"kind": "html", "body": "<x/>"})).status_code == 400
+
+
+async def test_a_fault_scoped_to_one_channel_leaves_the_others_alone(state: TDSynnexState) -> None:
+    state.faults.add("status_500", po_number="PO-C", channel="invoice")
+    assert state.faults.take("PO-C", "status") is None and state.faults.take("PO-C", "partner") is None
+    assert state.faults.take("PO-C", "invoice") is not None
 
 
 # ------------------------------------------------------------------------------------ log and control

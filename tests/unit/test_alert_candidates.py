@@ -186,6 +186,21 @@ def test_candidates_find_what_every_row_would(
     assert current_findings(store, config, "t", now) == expected
 
 
+def test_a_cutoff_across_the_end_of_daylight_saving_time_is_measured_in_real_hours(store: Store) -> None:
+    # Found by the property above: 2025-11-02 in Los Angeles has 25 hours. Shipped 24h59m58s ago is a
+    # day old for the rule, but "now - 1 day" on the Los Angeles wall clock cut it off (23:00 UTC < 23:00:02).
+    la = ZoneInfo("America/Los_Angeles")
+    config = make_settings(**{**RULE_OFF, "shipped_not_closed_days": 1})
+    now = datetime(2025, 11, 2, 16, 0, tzinfo=la)
+    row = FactsRow("t", 1, "PO-1", D0, now, stage=Stage.SHIPPED, shipped_at=datetime(2025, 11, 1, 16, 0, 2, tzinfo=la))
+    with store.transaction() as connection:
+        connection.execute(order_facts.delete())
+    save_facts(store, [row])
+    expected = every_row_findings(store, config, "t", now)
+    assert set(expected) == {(1, SHIPPED_NOT_CLOSED)}
+    assert current_findings(store, config, "t", now) == expected
+
+
 # Odd microseconds, so a cut-off rounded to the second anywhere would show.
 EDGE_NOW = datetime(2026, 3, 22, 17, 30, 15, 123457, tzinfo=UTC)
 US = timedelta(microseconds=1)

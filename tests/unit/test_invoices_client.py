@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from orderbridge.config import HttpSettings, TDSynnexSettings
-from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, RequestRejected, TransientApiError
+from orderbridge.core.errors import AuthSuspected, InvalidPurchaseOrder, RequestRejected, TransientApiError
 from orderbridge.tdsynnex.invoice_xml import parse_invoice_request
 from orderbridge.tdsynnex.invoices import InvoiceClient
 
@@ -59,7 +59,13 @@ async def test_request_is_a_post_of_the_invoice_request() -> None:
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(401, AuthError), (403, AuthError), (404, RequestRejected), (400, RequestRejected), (503, TransientApiError)],
+    [
+        (401, AuthSuspected),
+        (403, AuthSuspected),
+        (404, RequestRejected),
+        (400, RequestRejected),
+        (503, TransientApiError),
+    ],
 )
 async def test_http_statuses(status: int, error: type[Exception]) -> None:
     client, _ = client_for(status, f"<html>{PASSWORD}</html>".encode())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.errors import AuthSuspected, DistributorError, MalformedResponse
 from orderbridge.tdsynnex.invoice_xml import build_invoice_request, parse_invoice_request, parse_invoice_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"
@@ -74,7 +74,7 @@ def test_sftp_file_shape_and_large_amounts() -> None:
 @pytest.mark.parametrize(
     ("name", "error", "words"),
     [
-        ("invoice-error-login.xml", AuthError, "Invalid UserID or Password"),
+        ("invoice-error-login.xml", AuthSuspected, "Invalid UserID or Password"),
         ("invoice-error-code.xml", DistributorError, "Server.DatabaseIssue: Database issue"),
         ("invoice-error-message-detail.xml", DistributorError, "Client.IncompleteXML"),
         ("biz-error.xml", DistributorError, ""),
@@ -98,7 +98,7 @@ def test_error_reason_echoing_the_password_is_redacted() -> None:
         b"<SynnexB2B><InvoiceResponse><ErrorCode>E1</ErrorCode><ErrorReason>bad request "
         b"&lt;Password&gt;hunter2-canary&lt;/Password&gt;</ErrorReason></InvoiceResponse></SynnexB2B>"
     )
-    with pytest.raises(AuthError) as caught:
+    with pytest.raises(AuthSuspected) as caught:
         parse_invoice_response(body)
     assert "hunter2-canary" not in str(caught.value)
 

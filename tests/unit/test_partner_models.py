@@ -89,10 +89,12 @@ def test_unknown_words_stay_verbatim() -> None:
     assert verdict.stage is None and verdict.problem is not None and "On Credit Hold" in verdict.problem
 
 
-def test_released_uses_the_release_signal_stages_reads() -> None:
+def test_released_is_an_explicit_signal_that_release_on_fees_does_not_switch_off() -> None:
+    # The Partner API says "Released" in words; `release_on_fees` is about fee elements in the XML only.
     order = normalise_order("41000099", [], load("partner-shipment-released.json"), tz=PACIFIC)
+    assert [(line.released, line.fees_present) for line in order.lines] == [(True, False)]
     assert derive_stage(order).stage is Stage.RELEASED
-    assert derive_stage(order, release_on_fees=False).stage is Stage.ACCEPTED
+    assert derive_stage(order, release_on_fees=False).stage is Stage.RELEASED
 
 
 def test_order_lookup_alone_gives_lines_when_there_are_no_shipment_details() -> None:

@@ -53,6 +53,22 @@ def plan(stage: Stage | None) -> Plan:
     return Plan(po_id=7, po_number="PO-7", stage=stage)
 
 
+def test_an_answer_the_planner_refuses_is_not_shown_either() -> None:
+    first = facts_row("t", PO, order(line(1, StatusCode.ACCEPTED)), plan(Stage.ACCEPTED), T0, None)
+    hostile = line(
+        1,
+        StatusCode.SHIPPED,
+        ship_datetime=T0,
+        estimated_ship_date=date(9999, 12, 31),
+        packages=(Package("5418\u202e77002320"),),
+    )
+    error = "TD SYNNEX line 1: tracking number ... refused, nothing of this PO was written to ConnectWise"
+    row = facts_row("t", PO, order(hostile), None, T0 + timedelta(hours=1), first, error=error)
+    assert row.tracking == first.tracking == ()
+    assert row.estimated_ship_date == date(2026, 3, 4) and row.first_shipped_at is None
+    assert row.last_error == error
+
+
 def test_first_check_records_stage_time_estimates_and_po_date() -> None:
     row = facts_row("t", PO, order(line(1, StatusCode.ACCEPTED)), plan(Stage.ACCEPTED), T0, None)
     assert (row.stage, row.accepted_at, row.stage_since, row.first_seen_at) == (Stage.ACCEPTED, T0, T0, T0)

@@ -14,13 +14,15 @@ from pydantic import SecretStr
 from orderbridge.config import HttpSettings, TDSynnexSettings
 from orderbridge.core.domain import StatusCode
 from orderbridge.core.errors import (
-    AuthError,
+    AuthSuspected,
     ConfigError,
     DistributorError,
+    Fatal,
     InvalidPurchaseOrder,
     MalformedResponse,
     OrderbridgeError,
     RequestRejected,
+    Skippable,
     TransientApiError,
 )
 from orderbridge.tdsynnex import TDSynnexClient, parse_status_request
@@ -89,17 +91,19 @@ async def test_ship_times_use_the_configured_zone() -> None:
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_rejected_credentials_are_auth_errors(status: int) -> None:
+async def test_rejected_credentials_are_suspect_for_this_po_only(status: int) -> None:
+    # One call cannot tell a wrong password from a PO-specific refusal: sync/credentials.py decides.
     async with client_for(lambda request: httpx.Response(status, content=b"denied")) as client:
-        with pytest.raises(AuthError) as caught:
+        with pytest.raises(AuthSuspected) as caught:
             await client.get_status("PO-1")
     assert (caught.value.service, caught.value.status) == ("tdsynnex", status)
 
 
-async def test_login_failure_inside_200_is_an_auth_error() -> None:
+async def test_login_failure_inside_200_is_suspect_not_fatal() -> None:
     async with client_for(xml_reply("error-login-failed.xml")) as client:
-        with pytest.raises(AuthError):
+        with pytest.raises(AuthSuspected) as caught:
             await client.get_status("PO-1")
+    assert isinstance(caught.value, Skippable) and not isinstance(caught.value, Fatal)
 
 
 @pytest.mark.parametrize(

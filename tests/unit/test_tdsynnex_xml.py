@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orderbridge.core.domain import DistributorOrder, StatusCode
-from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.errors import AuthSuspected, DistributorError, MalformedResponse
 from orderbridge.tdsynnex.xml import parse_status_response
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex"
@@ -204,7 +204,7 @@ def test_unknown_code_case_namespace_and_unknown_elements() -> None:
     ("name", "error", "fragment"),
     [
         ("error-message-detail.xml", DistributorError, "Client.IncompleteXML: (1)OrderStatusRequest/PONumber"),
-        ("error-login-failed.xml", AuthError, "Login Failed: Invalid User ID or Password"),
+        ("error-login-failed.xml", AuthSuspected, "Login Failed: Invalid User ID or Password"),
         ("biz-error.xml", DistributorError, "temporarily unavailable for account 7654321"),
         ("biz-error-root-nested.xml", DistributorError, "IP Address Invalid"),
         ("html-error-page.xml", MalformedResponse, "an HTML page, not XML"),
@@ -224,8 +224,8 @@ def test_error_bodies_are_classified(name: str, error: type[Exception], fragment
     assert type(caught.value) is error
 
 
-def test_auth_error_carries_the_service() -> None:
-    with pytest.raises(AuthError) as caught:
+def test_a_login_error_is_suspect_and_carries_the_service() -> None:
+    with pytest.raises(AuthSuspected) as caught:
         parse("error-login-failed.xml")
     assert caught.value.service == "tdsynnex"
 

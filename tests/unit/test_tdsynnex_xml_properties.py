@@ -1,6 +1,6 @@
 """Property tests for the TD SYNNEX codec: it fails only in the documented ways, and reads what it is given.
 
-(a) arbitrary and mutated bytes raise nothing but MalformedResponse/DistributorError/AuthError;
+(a) arbitrary and mutated bytes raise nothing but MalformedResponse/DistributorError/AuthSuspected;
 (b) a random order rendered to XML here (with the spelling, case and offset drift TD SYNNEX shows) parses back
     to the same values; (c) the request builder round-trips any text credential.
 """
@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
-from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.errors import AuthSuspected, DistributorError, MalformedResponse
 from orderbridge.tdsynnex.xml import build_status_request, parse_status_request, parse_status_response
 
 PAYLOADS = sorted((Path(__file__).resolve().parents[1] / "payloads" / "tdsynnex").glob("*.xml"))
 PACIFIC = ZoneInfo("America/Los_Angeles")
-EXPECTED = (MalformedResponse, DistributorError, AuthError)
+EXPECTED = (MalformedResponse, DistributorError, AuthSuspected)
 
 
 def parses_or_fails_cleanly(body: bytes) -> None:

@@ -10,7 +10,7 @@ still cover it; tests/unit/test_alert_candidates.py compares both ways on random
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
@@ -29,7 +29,9 @@ def _cutoff(now: datetime, age: timedelta) -> datetime | None:
     """The latest moment a timestamp may hold and still be `age` old at `now`; None when no datetime
     is that old (a huge limit), so the rule cannot fire."""
     try:
-        return now - age + SLACK
+        # In UTC: Python subtracts from an aware time in its own zone by the wall clock, so across a DST
+        # change "now - 1 day" in Los Angeles is 23 or 25 real hours, while the rules measure real time.
+        return now.astimezone(UTC) - age + SLACK
     except OverflowError:
         return None
 

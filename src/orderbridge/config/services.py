@@ -130,7 +130,8 @@ class HttpSettings(Section):
 class SyncSettings(Section):
     release_on_fees: bool = Field(
         default=True,
-        description="treat fee fields on an unshipped SO line as 'released' (spec v2.40 signal; UNCONFIRMED)",
+        description="treat fee fields on an unshipped SO line as 'released' where they can mean it: answers "
+        "older than v2.7, or v2.7 answers that leave fees off some items (v2.7 puts them on every item); UNCONFIRMED",
     )
     close_after_days: int = Field(
         default=7, ge=0, description="invoiced + fully shipped: CLOSED this many days after the last ship date"

@@ -109,6 +109,7 @@ class ConnectWiseClient:
         body: Any = None,
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
+        per_record: bool = False,
     ) -> Reply:
         extra = dict(headers or {})
         kwargs: dict[str, Any] = {}
@@ -116,11 +117,11 @@ class ConnectWiseClient:
             extra["Content-Type"] = "application/json"
             kwargs["content"] = json.dumps(body).encode()
         reply = await self._http.request(method, path, params=params, headers=extra, idempotent=idempotent, **kwargs)
-        raise_for_error(reply, method=method, what=what, write=method not in ("GET", "HEAD"))
+        raise_for_error(reply, method=method, what=what, write=method not in ("GET", "HEAD"), per_record=per_record)
         return reply
 
     async def _pages(
-        self, path: str, params: dict[str, Any], *, what: str, forward_only: bool = False
+        self, path: str, params: dict[str, Any], *, what: str, forward_only: bool = False, per_record: bool = False
     ) -> AsyncIterator[tuple[Reply, list[Any]]]:
         """Yield one page at a time, so a 100k-PO tenant is never held in memory at once."""
         size = int(params["pageSize"])
@@ -128,7 +129,9 @@ class ConnectWiseClient:
         cursor: dict[str, str] = {} if forward_only else {"page": "1"}
         links_seen = False
         while True:
-            reply = await self._call("GET", path, what=what, params={**params, **cursor}, headers=headers)
+            reply = await self._call(
+                "GET", path, what=what, params={**params, **cursor}, headers=headers, per_record=per_record
+            )
             items: list[Any] = decode(reply, what, list)
             yield reply, items
             # A short page is the last one whatever the Link header says (DJCW, TRI stop the same way).
@@ -148,9 +151,14 @@ class ConnectWiseClient:
                 )
             cursor = following
 
-    async def _list(self, model: type[M], path: str, what: str, params: dict[str, Any] | None = None) -> list[M]:
+    async def _list(
+        self, model: type[M], path: str, what: str, params: dict[str, Any] | None = None, *, per_record: bool = False
+    ) -> list[M]:
+        """Every record of a list endpoint. `per_record`: the list belongs to one PO (its lines, its notes),
+        so a 401/403 there fails that PO only (replies.raise_for_error)."""
         found: list[M] = []
-        async for reply, items in self._pages(path, {**(params or {}), "pageSize": MAX_PAGE_SIZE}, what=what):
+        pages = self._pages(path, {**(params or {}), "pageSize": MAX_PAGE_SIZE}, what=what, per_record=per_record)
+        async for reply, items in pages:
             found.extend(parse(model, item, what, reply) for item in items)
         return found
 
@@ -197,20 +205,22 @@ class ConnectWiseClient:
 
     async def get_purchase_order(self, po_id: int) -> PurchaseOrder:
         what = f"PO {po_id}"
-        reply = await self._call("GET", f"{PO_PATH}/{po_id}", what=what)
+        reply = await self._call("GET", f"{PO_PATH}/{po_id}", what=what, per_record=True)
         return parse(PurchaseOrderModel, decode(reply, what, dict), what, reply).to_domain()
 
     async def list_line_items(self, po_id: int) -> list[PurchaseOrderLine]:
-        lines = await self._list(PurchaseOrderLineItemModel, f"{PO_PATH}/{po_id}/lineitems", f"lines of PO {po_id}")
+        lines = await self._list(
+            PurchaseOrderLineItemModel, f"{PO_PATH}/{po_id}/lineitems", f"lines of PO {po_id}", per_record=True
+        )
         return [line.to_domain() for line in lines]
 
     async def _patch(self, path: str, ops: list[dict[str, Any]], what: str) -> tuple[Reply, Any]:
         if not ops:
             raise ValueError(f"empty JSON Patch for {what}: nothing changed means no write at all")
-        reply = await self._call("PATCH", path, what=what, body=ops, idempotent=is_idempotent(ops))
+        reply = await self._call("PATCH", path, what=what, body=ops, idempotent=is_idempotent(ops), per_record=True)
         if reply.status == 204 or not reply.content.strip():
             # The SPEC says 200 + the record; TRI reports 204/empty. Read it back under either reading.
-            reply = await self._call("GET", path, what=what)
+            reply = await self._call("GET", path, what=what, per_record=True)
         return reply, decode(reply, what, dict)
 
     async def patch_purchase_order(self, po_id: int, ops: list[dict[str, Any]]) -> PurchaseOrder:
@@ -256,7 +266,9 @@ class ConnectWiseClient:
         return [method.to_domain() for method in methods]
 
     async def list_notes(self, po_id: int) -> list[PurchaseOrderNote]:
-        notes = await self._list(PurchaseOrderNoteModel, f"{PO_PATH}/{po_id}/notes", f"notes of PO {po_id}")
+        notes = await self._list(
+            PurchaseOrderNoteModel, f"{PO_PATH}/{po_id}/notes", f"notes of PO {po_id}", per_record=True
+        )
         return [note.to_domain() for note in notes]
 
     async def add_note(self, po_id: int, text: str) -> int:
@@ -266,7 +278,9 @@ class ConnectWiseClient:
         """
         what = f"note on PO {po_id}"
         body = {"text": text, "flagged": False}
-        reply = await self._call("POST", f"{PO_PATH}/{po_id}/notes", what=what, body=body, idempotent=False)
+        reply = await self._call(
+            "POST", f"{PO_PATH}/{po_id}/notes", what=what, body=body, idempotent=False, per_record=True
+        )
         return parse(PurchaseOrderNoteModel, decode(reply, what, dict), what, reply).id
 
     async def find_custom_field(self, caption: str) -> CustomFieldDefinition | None:

@@ -18,6 +18,7 @@ from orderbridge.connectwise.models import ErrorBody
 from orderbridge.core.errors import (
     ApiError,
     AuthError,
+    AuthSuspected,
     MalformedResponse,
     RequestRejected,
     TransientApiError,
@@ -46,8 +47,13 @@ def _api_error(cls: type[ApiError], message: str, reply: Reply, body: ErrorBody 
     )
 
 
-def raise_for_error(reply: Reply, *, method: str, what: str, write: bool) -> None:
-    """Map a non-2xx reply onto the error tree (retriable statuses were already retried by ServiceHTTP)."""
+def raise_for_error(reply: Reply, *, method: str, what: str, write: bool, per_record: bool = False) -> None:
+    """Map a non-2xx reply onto the error tree (retriable statuses were already retried by ServiceHTTP).
+
+    A 401/403 on a call that speaks for the whole tenant (the PO listing, statuses) is decisive. On one PO's
+    own record (`per_record`) it is only suspect: ConnectWise security roles can forbid one record or one
+    action, so it fails that PO and the cycle's credentials judge (sync/credentials.py) decides the rest.
+    """
     if reply.status < 300:
         return
     try:
@@ -55,6 +61,15 @@ def raise_for_error(reply: Reply, *, method: str, what: str, write: bool) -> Non
     except ValidationError:
         body = None
     detail = body.summary() if body else f"HTTP {reply.status} without an error body"
+    if reply.status in (401, 403) and per_record:
+        refused = "forbade" if reply.status == 403 else "refused the credentials on"
+        raise _api_error(
+            AuthSuspected,
+            f"ConnectWise {refused} {method} {what} ({detail}); the API member's security role may not allow "
+            "this record or action",
+            reply,
+            body,
+        )
     if reply.status in (401, 403):
         raise _api_error(
             AuthError,

@@ -85,8 +85,11 @@ class DistributorLine:
     eta_date: date | None = None
     estimated_ship_date: date | None = None
     estimated_delivery_date: date | None = None
-    # Freight/HandlingFee/Tax/RecyclingFee appear (v2.40+) once an order is released to ship (spec v2.42).
+    # Freight/HandlingFee/Tax/RecyclingFee elements on the item: in v2.40 answers once an order is released to
+    # ship (spec v2.42), in the real v2.7 answer on every item (td-synnex.md §1.6); stages.py weighs which.
     fees_present: bool = False
+    # An explicit release signal: the Partner API line status "Released" (td-synnex.md §3.1). The XML has none.
+    released: bool = False
     packages: tuple[Package, ...] = ()
 
     @property

@@ -3,7 +3,9 @@
     OrderbridgeError
     ├── Fatal                      stop the run; the operator must fix something first
     │   ├── ConfigError            a config key is missing or wrong (names the key)
-    │   ├── AuthError              credentials rejected (ConnectWise 401/403, TD SYNNEX login failure)
+    │   ├── AuthError              a service's credentials are rejected: a call that speaks for the whole
+    │   │                          service was refused (ConnectWise's PO listing, statuses), or
+    │   │                          sync/credentials.py concluded it from evidence across POs or a probe
     │   ├── SetupError             ConnectWise lacks what the sync needs (custom field, statuses)
     │   └── StoreUnavailable       orderbridge's own database cannot be opened (names the URL, no password)
     ├── Retriable                  back off and try again later; nothing is wrong with the data
@@ -13,7 +15,9 @@
         ├── MalformedResponse      a body that is not what the API promises (bad XML, HTML with 200)
         ├── DistributorError       TD SYNNEX said no inside an HTTP 200 (ErrorDetail, BizError)
         ├── InvalidPurchaseOrder   the ConnectWise PO cannot be tracked as it is (no PO number)
-        └── WriteRejected          ConnectWise refused a write for this PO (400 on PATCH)
+        ├── WriteRejected          ConnectWise refused a write for this PO (400 on PATCH)
+        └── AuthSuspected          one PO's call looked like a credentials refusal (login words inside
+                                   a 200, a 401/403): on its own it fails that PO only
 
 `ApiError` is a mixin that carries what an operator quotes to a vendor: the service, HTTP status, a
 redacted body excerpt and the request id. Every message passes through `redact` (core/redaction.py)
@@ -110,7 +114,15 @@ class ApiError(OrderbridgeError):
 
 
 class AuthError(ApiError, Fatal):
-    pass
+    """A service's credentials are rejected, for every PO: the cycle stops with one message saying what to fix."""
+
+
+class AuthSuspected(ApiError, Skippable):
+    """One PO's call answered like a credentials refusal: a TD SYNNEX error text with login words, an HTTP
+    401/403. On its own that proves nothing about the service: the text may be about this PO, and a 403 on
+    one ConnectWise record may be that record's security restriction. So it fails this PO only, and the
+    cycle's credentials judge (sync/credentials.py) turns consistent evidence, or a failed probe, into one
+    AuthError for the service."""
 
 
 class TransientApiError(ApiError, TransientError):

@@ -24,6 +24,7 @@ from orderbridge.core.domain import (
     Stage,
     StatusCode,
 )
+from orderbridge.rules.admission import admit
 from orderbridge.rules.carriers import CARRIER_SERVICES, claimed_carrier, match_shipment_method, tracking_link
 from orderbridge.rules.shipping import latest_shipped_line, shipped_lines
 from orderbridge.store.facts import FactsRow, TrackingLink
@@ -66,6 +67,12 @@ def facts_row(
     row = replace(row, last_error=error or problems)
     if order is None:
         return row
+    # An answer the planner refused (a bidi character in a tracking number, a year-9999 date: rules/admission.py)
+    # reaches the dashboard and the alerts no more than ConnectWise: the row keeps what it had, the error says why.
+    admitted = admit(order, (), now=now)
+    if admitted.problems:
+        return row
+    order = admitted.order
     row = replace(row, distributor_code=order.raw_code)
     if order.code is StatusCode.NOT_FOUND:
         return replace(row, not_found_since=base.not_found_since or now)

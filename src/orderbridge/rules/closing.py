@@ -11,6 +11,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Stage
+from orderbridge.rules.quotes import counted_lines
 from orderbridge.rules.shipping import cw_datetime, latest_ship_time, shipped_items
 from orderbridge.rules.stages import StageVerdict
 
@@ -18,12 +19,13 @@ from orderbridge.rules.stages import StageVerdict
 def fully_shipped(order: DistributorOrder) -> bool:
     """Every live PO line shipped in full: ShipQuantity >= OrderQuantity, summed over the line's `<Item>`s.
 
-    Summed per PO line because one line splits over sales orders (spec ex.6, back-orders): a BO part still
-    waiting keeps the line open even when the SO part shipped. Without quantities an item counts as done
-    only when its code says it left the warehouse.
+    Summed per PO line because one line splits over sales orders (back-orders, warehouse splits): a BO part
+    still waiting keeps the line open even when the SO part shipped. A quote item its sales order replaced
+    (spec ex.6) is not counted again (quotes.py). Without quantities an item counts as done only when its
+    code says it left the warehouse.
     """
     by_line: dict[int, list[DistributorLine]] = {}
-    for line in order.live_lines:
+    for line in counted_lines(order):
         by_line.setdefault(line.line_number, []).append(line)
     if not by_line:
         return False

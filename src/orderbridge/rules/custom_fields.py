@@ -12,13 +12,15 @@ from typing import Any
 
 from orderbridge.connectwise.patch import custom_fields_op
 from orderbridge.core.domain import Event, FieldChange
+from orderbridge.rules.quotes import counted_lines
 from orderbridge.rules.shipping import CUSTOM_FIELD_LIMIT, all_tracking_numbers, fit_list
 from orderbridge.rules.situation import NOTHING, Outcome, Situation
 
 
 def expected_delivery(s: Situation) -> str | None:
-    """The latest EstimateDeliveryDate / EstimatedDeliveryDate over the live lines, as an ISO date."""
-    dates = [line.estimated_delivery_date for line in s.order.live_lines if line.estimated_delivery_date]
+    """The latest EstimateDeliveryDate / EstimatedDeliveryDate over the counted lines, as an ISO date
+    (a quote item its sales order replaced keeps a stale estimate, quotes.py)."""
+    dates = [line.estimated_delivery_date for line in counted_lines(s.order) if line.estimated_delivery_date]
     return max(dates).isoformat() if dates else None
 
 

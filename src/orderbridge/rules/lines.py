@@ -13,6 +13,7 @@ from typing import Any
 
 from orderbridge.core.domain import DistributorLine, Event, FieldChange, PurchaseOrderLine, StatusCode
 from orderbridge.rules.carriers import resolve_shipment_method, unknown_carrier_event
+from orderbridge.rules.quotes import counted_items
 from orderbridge.rules.shipping import (
     CUSTOM_FIELD_LIMIT,
     CW_TEXT_LIMIT,
@@ -167,8 +168,10 @@ def plan_line(match: LineMatch, s: Situation) -> tuple[list[FieldChange], list[E
     serials = fit_list(list(dict.fromkeys(n for item in live for n in item.serial_numbers)), SERIALS_LIMIT)
     if serials is not None:
         change("serialNumbers", line.serial_numbers, serials, "serial numbers of this line's packages")
-    _expected_ship(line, live, shipped, change)
-    _back_order(line, live, shipped, change)
+    # A quote item its sales order replaced (spec ex.6) waits for nothing: its units left with that order.
+    counted = list(counted_items(live))
+    _expected_ship(line, counted, shipped, change)
+    _back_order(line, counted, shipped, change)
     return changes, events
 
 

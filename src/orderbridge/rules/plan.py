@@ -22,6 +22,7 @@ from orderbridge.core.domain import (
     Reference,
     Stage,
 )
+from orderbridge.rules.admission import admit
 from orderbridge.rules.carriers import resolve_shipment_method, tracking_link
 from orderbridge.rules.closing import close_verdict
 from orderbridge.rules.custom_fields import custom_fields_rule
@@ -41,7 +42,7 @@ from orderbridge.rules.situation import (
     lines_text,
     stage_status_name,
 )
-from orderbridge.rules.stages import INVOICED_BY_SERVICE, StageVerdict, derive_stage
+from orderbridge.rules.stages import INVOICED_BY_SERVICE, RELEASED_BY_PARTNER, StageVerdict, derive_stage
 
 __all__ = ["RULES", "PlanContext", "PriorState", "Situation", "plan_purchase_order", "stage_status_name"]
 
@@ -137,7 +138,11 @@ def _stage_detail(s: Situation) -> str:
         back = f" ({verdict.back_ordered_lines} back-ordered)" if verdict.back_ordered_lines else ""
         return f"{lines_text(verdict.live_lines)} accepted{back}"
     if stage is Stage.RELEASED:
-        return "released to ship (fee details present)"
+        return (
+            "released to ship (Partner API)"
+            if verdict.rule == RELEASED_BY_PARTNER
+            else "released to ship (fee details present)"
+        )
     if stage is Stage.INVOICED and verdict.rule == INVOICED_BY_SERVICE:
         count = len(distinct_invoices(s.invoices))
         return f"every sales order invoiced ({count} invoice{'' if count == 1 else 's'})"
@@ -243,6 +248,12 @@ def plan_purchase_order(
     # The engine rejects POs without a number before asking TD SYNNEX; guard anyway, nothing to key on.
     if not po.po_number:
         return refuse(f"ConnectWise PO {po.id} has no PO number; TD SYNNEX orders are keyed by it")
+    # A value ConnectWise must not receive (an identifier with a control or bidi character, a year-9999
+    # date, a negative quantity): refuse the whole PO and say which value. Free text comes back cleaned.
+    admitted = admit(order, invoices, now=ctx.now)
+    if admitted.problems:
+        return refuse(*admitted.problems)
+    order, invoices = admitted.order, admitted.invoices
     verdict = _verdict(order, ctx, invoices, delivered)
     # notFound, rejected, every line deleted, or codes we cannot read: we do not understand the order.
     if verdict.problem is not None or verdict.stage is None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Stage, StatusCode
+from orderbridge.rules.quotes import counted_lines
 
 # VAR Connect treats SHIPPED and INVOICED alike as "shipped" (td-synnex.md §1.4 [S9]): an invoiced line
 # has left the warehouse, so it counts towards the shipped total.
@@ -59,10 +61,12 @@ def derive_stage(
             "there is nothing to derive a stage from.",
             "no lines",
         )
-    live = order.live_lines
     # DESIGN.md §2 / td-synnex.md §5 "Cancelled": a sales rep or the customer killed every line.
-    if not live:
+    if not order.live_lines:
         return _none(f"Every line of PO {po} was deleted at TD SYNNEX; the order is cancelled there.", "all deleted")
+    # A quote item whose sales order carries the same units (spec ex.6) is that sales order seen earlier, so
+    # it neither keeps the PO from INVOICED nor counts as a waiting part (quotes.py).
+    live = counted_lines(order)
 
     unknown = [line for line in live if line.code not in LINE_CODES]
     known = [line for line in live if line.code in LINE_CODES]
@@ -92,16 +96,52 @@ def derive_stage(
     # td-synnex.md §5 "TDS Shipped (partial)": one shipped or invoiced line is enough; back-orders coexist.
     if shipped:
         return verdict(Stage.SHIPPED, f"{shipped} of {po_lines} live PO lines shipped or invoiced")
-    # Spec v2.40 added fee details for orders "released to ship and/or shipped" (td-synnex.md §1.3, §5).
-    # UNCONFIRMED and weak (v2.7 traffic shows zero-valued fee elements widely), hence the switch.
-    if release_on_fees and any(_released_by_fees(line) for line in known):
-        return verdict(Stage.RELEASED, "fee fields on an unshipped SO line (release_on_fees)")
+    waiting = [line for line in known if line.code not in SHIPPED_CODES]
+    # The Partner API said "Released" for a line (td-synnex.md §3.1; the word is UNCONFIRMED).
+    if any(line.released for line in waiting):
+        return verdict(Stage.RELEASED, RELEASED_BY_PARTNER)
+    # Fee elements, only where the answer lets them mean release (see `fees_mark_release`).
+    if release_on_fees and fees_mark_release(order) and any(_fees_on_sales_order(line) for line in waiting):
+        return verdict(Stage.RELEASED, RELEASED_BY_FEES)
     # td-synnex.md §1.4: accepted covers every OrderType, back-orders (OrderType BO) included.
     return verdict(Stage.ACCEPTED, "every live line accepted")
 
 
-def _released_by_fees(line: DistributorLine) -> bool:
-    return line.fees_present and (line.order_type or "").upper() == "SO" and line.code not in SHIPPED_CODES
+# --- RELEASED -------------------------------------------------------------------------------------------
+# TD SYNNEX has no "released" code (td-synnex.md §1.4, §5). What can say it, strongest first:
+# 1. The Partner API line status "Released" (`DistributorLine.released`, partner_models.py). The status words
+#    come from third-party write-ups, so the word is UNCONFIRMED, but it is a statement, not an inference.
+# 2. Fee elements (Freight, HandlingFee, Tax, RecyclingFee) on an unshipped SO item. Spec v2.42 adds them in
+#    v2.40 "on orders that have been released to ship and / or have shipped out" (spec example 7). The real
+#    v2.7 answer of 2025 [S8] carries them, all 0.0, on EVERY item, deleted QO quote lines included, so in an
+#    answer of version 2.7 or later their mere presence says nothing; it still counts there when the answer
+#    puts fees on some items and leaves them off others, which is the spec's own reading. UNCONFIRMED:
+#    whether 2.40-2.6x answers follow the spec, and whether a v2.7 answer ever leaves fees off an item.
+#    `sync.release_on_fees = false` turns this signal off.
+# Not used, and why: ShipFromWarehouse (spec example 2 names one on an accepted, unshipped SO and v2.7 drops
+# it only from deleted items), the fee amounts (0.0 on shipped and invoiced items alike in [S8]),
+# EstimatedShipDate (also on back-orders) and EstimatedShipDateCode (always empty, vocabulary unknown).
+# So with a v2.7 account, unless an answer leaves fees off some items, RELEASED comes only from the Partner API,
+# which the sync asks only about hand-marked POs (sync/observe.py); most POs go from ACCEPTED to SHIPPED.
+RELEASED_BY_PARTNER = "Partner API line status Released"
+RELEASED_BY_FEES = "fee fields on an unshipped SO line (release_on_fees)"
+FEES_EVERYWHERE_FROM = Decimal("2.7")
+
+
+def fees_mark_release(order: DistributorOrder) -> bool:
+    """Whether fee elements in this answer can mean "released": always before v2.7 (the spec's rule) and for
+    an answer without a readable version; from v2.7 on, only when some item of the answer has none."""
+    try:
+        version = Decimal((order.version or "").strip())
+    except InvalidOperation:
+        return True
+    if not version.is_finite() or version < FEES_EVERYWHERE_FROM:
+        return True
+    return not all(line.fees_present for line in order.lines)
+
+
+def _fees_on_sales_order(line: DistributorLine) -> bool:
+    return line.fees_present and (line.order_type or "").upper() == "SO"
 
 
 def _is_back_order(line: DistributorLine) -> bool:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
-from orderbridge.core.errors import Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
+from orderbridge.core.errors import AuthSuspected, Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
 from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
 from orderbridge.rules.schedule import next_check
 from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
@@ -26,6 +26,7 @@ from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, apply_plan
 from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
+from orderbridge.sync.credentials import CONNECTWISE, TDSYNNEX, CredentialsJudge, credential_checks
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.quiet import Quiet, cycle_signature
@@ -88,6 +89,7 @@ class _Cycle:
     invoices: list[tuple[int, Invoice]]
     signature: str | None = None  # sync/quiet.py: what this cycle plans with besides the PO
     incomplete: str | None = None
+    credentials: CredentialsJudge = field(default_factory=lambda: CredentialsJudge({}))
 
 
 class Engine:
@@ -124,6 +126,10 @@ class Engine:
         caption = settings.connectwise.tracking_field
         self.tracking_field = TrackingFieldCheck(tenant.connectwise, caption, tenant.clock) if listing else None
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
+        # One PO's refused-looking answer fails that PO; these decide when a whole service refuses (credentials.py).
+        self.credential_checks = credential_checks(
+            tdsynnex=tenant.tdsynnex, invoices=tenant.invoices, connectwise=tenant.connectwise
+        )
         self.rng = rng or random.Random()  # schedule jitter; a seeded one makes a run reproducible
         # The answers behind each decision, for `doctor` and `replay` (store/payloads.py).
         self.payloads = (
@@ -170,6 +176,7 @@ class Engine:
             records=[],
             invoices=[],
             signature=cycle_signature(self.settings, ctx) if self.settings.sync.quiet_checks else None,
+            credentials=CredentialsJudge(self.credential_checks),
         )
         cycle.summary.warnings.extend(rename.warning() for rename in statuses.stages.renamed)
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
@@ -276,6 +283,7 @@ class Engine:
             seen = await self.observer.observe(
                 po, po_number, tracked, item.invoices, signature=cycle.signature, now=now
             )
+            cycle.credentials.accepted(TDSYNNEX)
             summary.checked += 1
             if isinstance(seen, Quiet):
                 return self._quiet(seen, tracked, cycle, now)
@@ -296,6 +304,7 @@ class Engine:
                 self._count(summary, plan)
                 return None
             applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes)
+            cycle.credentials.accepted(CONNECTWISE)
             summary.writes += applied.writes
             self._count(summary, plan)
             cycle.invoices.extend((po.id, invoice) for invoice in seen.new_invoices)
@@ -319,6 +328,9 @@ class Engine:
             raise
         except (Skippable, Retriable, _PlanProblem) as exc:
             message = exc.message if isinstance(exc, OrderbridgeError) else str(exc)
+            if isinstance(exc, AuthSuspected):
+                # Raises the cycle's AuthError once the evidence says the service refuses the credentials.
+                message = await cycle.credentials.refused(exc, label)
             if isinstance(exc, Retriable):
                 message += " (will retry next cycle)"
             cause = exc.cause if isinstance(exc, _PlanProblem) else cause_of(exc)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Invoice, PurchaseOrder, StatusCode
-from orderbridge.core.errors import AuthError, DistributorError
+from orderbridge.core.errors import AuthError, AuthSuspected, DistributorError
 from orderbridge.store import TrackedOrder
 from orderbridge.store.payloads import digest_of
 from orderbridge.sync.quiet import PO_STATUS, Quiet, edited_since_check, is_quiet, quiet_key
@@ -128,7 +128,7 @@ class Observer:
         for number in dict.fromkeys(sales_orders):
             try:
                 order = await self.partner.get_order(number)
-            except AuthError as exc:
+            except (AuthError, AuthSuspected) as exc:
                 # Bad Partner credentials affect only hand-marked POs; the XML path keeps working.
                 raise DistributorError(f"Partner API refused the credentials in [partner]: {exc.message}") from None
             if order.code is not StatusCode.NOT_FOUND:

@@ -36,7 +36,7 @@ from orderbridge.store import TrackedOrder
 
 # Bump when a planner rule changes what it decides from the same inputs, so every PO is planned again
 # once after an upgrade even when the package version does not move (a development checkout).
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 PO_STATUS = "PO Status"
 
 

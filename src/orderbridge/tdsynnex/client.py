@@ -17,7 +17,7 @@ import httpx
 from orderbridge.config import HttpSettings, TDSynnexSettings
 from orderbridge.core.domain import DistributorOrder
 from orderbridge.core.errors import (
-    AuthError,
+    AuthSuspected,
     ConfigError,
     InvalidPurchaseOrder,
     MalformedResponse,
@@ -141,13 +141,14 @@ class TDSynnexClient(XmlServiceClient):
 
 def check_reply(reply: Reply, *, service: str, what: str) -> None:
     """The HTTP-status half of the error mapping, shared by every TD SYNNEX client (PO Status, invoices,
-    Partner API): 2xx passes, 401/403 is a credential problem, other 4xx this request's, the rest the server's."""
+    Partner API): 2xx passes, 401/403 looks like a credential problem (one call cannot tell; the credentials
+    judge in sync/credentials.py decides for the service), other 4xx this request's, the rest the server's."""
     status = reply.status
     if 200 <= status < 300:
         return
     excerpt, request_id = reply.text, reply.request_id
     if status in (401, 403):
-        raise AuthError(
+        raise AuthSuspected(
             "TD SYNNEX refused the credentials",
             service=service,
             status=status,

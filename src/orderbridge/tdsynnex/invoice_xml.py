@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET  # building only; parsing goes through safe_f
 from dataclasses import dataclass, field
 
 from orderbridge.core.domain import Invoice, InvoiceLine
-from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.errors import AuthSuspected, DistributorError, MalformedResponse
 from orderbridge.core.redaction import redact
 from orderbridge.tdsynnex.xmlfields import (
     AUTH_WORDS,
@@ -146,7 +146,9 @@ def _raise_or_none(code: str | None, reason: str) -> bool:
     text = redact(": ".join(part for part in (code, reason) if part))[:300]
     # Login words first: "UserID not found" is a credential problem, not an absent invoice.
     if AUTH_WORDS.search(text):
-        raise AuthError(f"TD SYNNEX invoice service refused the login: {text}", service="tdsynnex-invoice")
+        raise AuthSuspected(
+            f"TD SYNNEX invoice service answered with a login error: {text}", service="tdsynnex-invoice"
+        )
     if _NOT_FOUND_WORDS.search(text):
         return True
     raise DistributorError(f"TD SYNNEX invoice service returned an error: {text}")

@@ -31,7 +31,8 @@ class _Word:
 
 # UNCONFIRMED throughout: "Open" and "Shipped" appear in a third-party write-up [S21]; the rest are the
 # plain-English words an SAP-backed order system uses. Keys are lower-case with spacing and -/_ removed.
-# "Released" rides on the XML release signal (an SO line with fee fields), so stages.py alone decides RELEASED.
+# "Released" becomes `DistributorLine.released`, the explicit release signal stages.py reads; the Partner API
+# has no per-line fee elements, so `fees_present` stays False on its lines.
 # "Closed" is left out on purpose: it could mean billed or cancelled, so it is shown verbatim instead.
 STATUS_WORDS: dict[str, _Word] = {
     "open": _Word(StatusCode.ACCEPTED),
@@ -212,7 +213,7 @@ def _line(line: Mapping[str, Any], sub: Mapping[str, Any] | None, context: _Cont
         ship_datetime=parse_moment(_str(source, "shipDate"), context.tz, where),
         warehouse=_str(source, "warehouse"),
         ship_method_description=carrier,
-        fees_present=word.released,
+        released=word.released,
         packages=packages,
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from orderbridge.core.domain import DistributorLine, DistributorOrder, Package, StatusCode
-from orderbridge.core.errors import AuthError, DistributorError, MalformedResponse
+from orderbridge.core.errors import AuthSuspected, DistributorError, MalformedResponse
 from orderbridge.core.redaction import redact
 from orderbridge.tdsynnex.xmlfields import (
     AUTH_WORDS,
@@ -195,13 +195,15 @@ def _embedded_error(root: ET.Element) -> tuple[str, bool]:
 
 
 def _raise_for_error(text: str) -> None:
+    # Login words in one answer do not prove the password wrong (the text may be about this PO); the engine's
+    # credentials judge decides for the service from every PO's answer and a probe (sync/credentials.py).
     if AUTH_WORDS.search(text):
-        raise AuthError(f"TD SYNNEX refused the login: {text}", service="tdsynnex")
+        raise AuthSuspected(f"TD SYNNEX answered with a login error: {text}", service="tdsynnex")
     raise DistributorError(f"TD SYNNEX returned an error: {text}")
 
 
 def parse_status_response(body: bytes, *, tz: ZoneInfo) -> DistributorOrder:
-    """Read an OrderStatusResponse into a DistributorOrder, or raise MalformedResponse/DistributorError/AuthError."""
+    """Read an OrderStatusResponse into a DistributorOrder, else MalformedResponse/DistributorError/AuthSuspected."""
     root = safe_fromstring(body)
     error_seen = False
     if (b"rror" in body or b"RROR" in body) and _ERROR_HINT.search(body):  # memchr-fast pre-check

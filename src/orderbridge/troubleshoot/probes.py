@@ -11,7 +11,7 @@ import httpx
 
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
-from orderbridge.core.errors import ApiError, AuthError, DistributorError, OrderbridgeError
+from orderbridge.core.errors import ApiError, AuthError, AuthSuspected, DistributorError, OrderbridgeError
 from orderbridge.sync.tracking_field import missing_field_message
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.troubleshoot.findings import Finding
@@ -115,7 +115,7 @@ async def probe_tdsynnex(settings: Settings, transport: httpx.AsyncBaseTransport
     async with TDSynnexClient(tds_settings, probe_http, transport=transport) as tds:
         try:
             order = await tds.get_status(PROBE_PO)
-        except AuthError as exc:
+        except (AuthError, AuthSuspected) as exc:  # a probe is the one call that does speak for the login
             return [
                 network,
                 Finding.problem(

@@ -107,7 +107,7 @@ def create_app(state: TDSynnexState) -> Starlette:
             state.record(path, content_type, None, None, refusal.outcome)
             return xml_response(refusal.render())
         customer, po = status_request.customer_number.strip(), status_request.po_number.strip()
-        fault, delay = state.faults.draw(po, state.clock.now())
+        fault, delay = state.faults.draw(po, state.clock.now(), "status")
         await state.latency.before_answer(fault, delay)
         body, outcome = _answer(state, status_request, unknown_code=fault is not None and fault.kind == "unknown_code")
         # Recorded before the fault is applied: `timeout` and `reset` raise instead of answering.

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from orderbridge.core.clock import SimClock
 from orderbridge.simulators.fault_spec import FaultDice, FaultSpecError, parse_service_faults
 from orderbridge.simulators.tdsynnex.errors import ControlError
-from orderbridge.simulators.tdsynnex.faults import FaultKind
+from orderbridge.simulators.tdsynnex.faults import Channel, FaultKind
 from orderbridge.simulators.tdsynnex.lifecycle import generate_order
 from orderbridge.simulators.tdsynnex.script_json import (
     GenerateIn,
@@ -43,6 +43,8 @@ class FaultIn(BaseModel):
     detail: str | None = None
     status: int = 500
     retry_after: int = 1
+    body: str | None = None
+    channel: Channel | None = None
 
 
 class RandomFaultsIn(BaseModel):
@@ -60,7 +62,7 @@ class AccountIn(BaseModel):
     user_id: str
     password: str
     version: str = "2.7"
-    always_fees: bool = False
+    always_fees: bool | None = None  # None: by version (every item from 2.7 on)
 
 
 async def _json(request: Request) -> Any:
@@ -157,6 +159,8 @@ def control_routes(state: TDSynnexState) -> list[Route]:
             detail=spec.detail,
             status=spec.status,
             retry_after=spec.retry_after,
+            body=spec.body,
+            channel=spec.channel,
         )
         return JSONResponse(fault.to_json(), status_code=201)
 

@@ -1,10 +1,12 @@
 """Injected failures for the TD SYNNEX simulator: what can go wrong between a client and the service.
 
-Faults are keyed by PO number (or every PO), fire a set number of times or forever, and turn a normal
-answer into the failure a real client meets: truncated XML, an HTML page with status 200, an error
-inside HTTP 200, an unknown line code, 500 (or any status), 429 with Retry-After, a slow answer, a
-body cut short of its Content-Length, a timeout or a reset. A random profile (`fault_spec`) adds
-background noise behind the targeted faults; `draw` consults both, targeted first.
+Faults are keyed by PO number (or every PO) and optionally by channel (PO Status, invoices, Partner
+API), fire a set number of times or forever, and turn a normal answer into the failure a real client
+meets: truncated XML, an HTML page with status 200, an error inside HTTP 200, an unknown line code,
+500 (or any status), 429 with Retry-After, a slow answer, a body cut short of its Content-Length, a
+timeout or a reset; or into a scripted answer (`answer`: a given body verbatim, e.g. a golden payload).
+A random profile (`fault_spec`) adds background noise behind the targeted faults; `draw` consults
+both, targeted first.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ FaultKind = Literal[
     "truncated",
     "timeout",
     "reset",
+    "answer",
 ]
+Channel = Literal["status", "invoice", "partner"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 ALL_FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 # The kinds that shape an answer from the service itself; the rest break the exchange under it.
 TRANSPORT_KINDS: tuple[str, ...] = ("status", "truncated", "timeout", "reset")
@@ -62,6 +67,8 @@ class Fault:
     detail: str | None = None
     status: int = 500  # for `status`
     retry_after: int = 1  # for `status_429`
+    body: str | None = None  # for `answer`: the HTTP 200 body, verbatim
+    channel: Channel | None = None  # None: every channel that looks the PO up
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,25 +93,32 @@ class FaultBook:
         detail: str | None = None,
         status: int = 500,
         retry_after: int = 1,
+        body: str | None = None,
+        channel: Channel | None = None,
     ) -> Fault:
         if kind not in ALL_FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; choose one of {', '.join(ALL_FAULT_KINDS)}")
+        if (kind == "answer") != bool(body):
+            raise ValueError("an `answer` fault needs a body, and only an `answer` fault takes one")
+        if channel is not None and channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}; choose one of {', '.join(CHANNELS)}")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (omit it for a fault that never wears off)")
         if seconds < 0:
             raise ValueError("seconds cannot be negative")
         if not 100 <= status <= 599 or retry_after < 0:
             raise ValueError("status must be an HTTP status (100-599) and retry_after not negative")
-        fault = Fault(kind, po_number, times, seconds, message, detail, status, retry_after)
+        fault = Fault(kind, po_number, times, seconds, message, detail, status, retry_after, body, channel)
         with self._lock:
             self._faults.append(fault)
         return fault
 
-    def take(self, po_number: str | None) -> Fault | None:
-        """The oldest fault that applies to this PO, counting one use of it."""
+    def take(self, po_number: str | None, channel: Channel | None = None) -> Fault | None:
+        """The oldest fault that applies to this PO on this channel, counting one use of it."""
         with self._lock:
             for fault in self._faults:
-                if fault.po_number is None or fault.po_number == po_number:
+                wanted = fault.channel is None or channel is None or fault.channel == channel
+                if wanted and (fault.po_number is None or fault.po_number == po_number):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times == 0:
@@ -112,9 +126,9 @@ class FaultBook:
                     return fault
         return None
 
-    def draw(self, po_number: str | None, now: datetime) -> tuple[Fault | None, float]:
+    def draw(self, po_number: str | None, now: datetime, channel: Channel | None = None) -> tuple[Fault | None, float]:
         """The fault for this request (targeted first, then the random profile) and the extra delay."""
-        fault = self.take(po_number)
+        fault = self.take(po_number, channel)
         if fault is not None or self.random is None:
             return fault, 0.0
         roll = self.random.roll(now)
@@ -199,6 +213,8 @@ def faulty_response(fault: Fault, normal: bytes) -> Response | None:
         return xml_response(
             render_error(fault.message or "Server.DatabaseIssue", fault.detail or "Database issue, please retry later")
         )
+    if fault.kind == "answer":
+        return xml_response((fault.body or "").encode("utf-8"))
     if fault.kind == "biz_error":
         return xml_response(render_biz_error(fault.detail or fault.message or "Internal API Fault"))
     if fault.kind == "status_500":

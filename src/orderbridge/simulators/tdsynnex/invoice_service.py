@@ -169,7 +169,7 @@ def invoice_routes(state: TDSynnexState) -> list[Route]:
             state.record(PATH, content_type, None, None, "incompleteXML")
             return xml_response(read)
         subject = read.po_number or read.order_number
-        fault, delay = state.faults.draw(subject, state.clock.now())
+        fault, delay = state.faults.draw(subject, state.clock.now(), "invoice")
         await state.latency.before_answer(fault, delay)
         account = state.authenticate(read.user_id, read.password)
         if account is None:

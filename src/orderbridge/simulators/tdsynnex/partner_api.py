@@ -240,6 +240,8 @@ def partner_routes(state: TDSynnexState) -> list[Route]:
             return error_json(200, fault.message or "500", fault.detail or "Internal API Fault")
         if fault.kind == "malformed":
             return Response(normal[: max(1, len(normal) * 3 // 5)], media_type="application/json")
+        if fault.kind == "answer":
+            return Response((fault.body or "").encode("utf-8"), media_type="application/json")
         return faulty_response(fault, normal)
 
     def api(handler: Any) -> Any:
@@ -253,7 +255,7 @@ def partner_routes(state: TDSynnexState) -> list[Route]:
                 return found
             po_number, body, outcome = found
             payload = json.dumps(body).encode("utf-8")
-            fault, delay = state.faults.draw(po_number, state.clock.now())
+            fault, delay = state.faults.draw(po_number, state.clock.now(), "partner")
             record(request, po_number, f"fault:{fault.kind}" if fault else outcome, credential.customer_number)
             return await faulted(fault, delay, payload) or Response(payload, media_type="application/json")
 

@@ -18,6 +18,7 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" ?>'  # as in the spec examples
 _COMPACT_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 _FEES = ("Freight", "HandlingFee", "Tax", "RecyclingFee")
+FEES_EVERYWHERE_FROM = Decimal("2.7")  # the 2025 production capture (td-synnex.md §1.6)
 
 
 def _version_key(version: str) -> Decimal:
@@ -98,8 +99,8 @@ def _item(parent: ET.Element, line: DistributorLine, version: Decimal, always_fe
     _child(item, "ShipMethodDescription", line.ship_method_description)
     if not modern:
         _child(item, "ETADate", _day(line.eta_date))
-    # Fees appear once released/shipped (spec v2.42). Whether v2.7 always sends them is UNCONFIRMED: the one
-    # capture has them on every item, deleted QO lines too; `always_fees` serves that reading.
+    # Fees appear once released/shipped (spec v2.42); the real v2.7 answer has them on every item, deleted QO
+    # lines too (td-synnex.md §1.6), which `always_fees` serves and is the default from 2.7 on.
     if version >= Decimal("2.4") and (line.fees_present or always_fees):
         zero = "0.0" if modern else "0.00"
         for tag in _FEES:
@@ -126,10 +127,13 @@ def render_status_response(
     *,
     version: str,
     elapsed_s: float | None = None,
-    always_fees: bool = False,
+    always_fees: bool | None = None,
 ) -> bytes:
-    """The `<SynnexB2B><OrderStatusResponse>` document for `order`, as account `version` receives it."""
+    """The `<SynnexB2B><OrderStatusResponse>` document for `order`, as account `version` receives it.
+    `always_fees=None`: fee elements on every item from version 2.7 on, as in the 2025 capture."""
     key = _version_key(version)
+    if always_fees is None:
+        always_fees = key >= FEES_EVERYWHERE_FROM
     root = ET.Element("SynnexB2B", {"version": version})
     response = _child(root, "OrderStatusResponse")
     _child(response, "CustomerNumber", order.customer_number)

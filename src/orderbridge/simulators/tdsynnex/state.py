@@ -27,13 +27,15 @@ REQUEST_LOG_SIZE = 1000
 @dataclass(frozen=True)
 class Account:
     """One TD SYNNEX customer account and its ecExpress login. `version` is the response version it
-    receives; `always_fees` serves the reading of the v2.7 capture where every item carries fee fields."""
+    receives. `always_fees`: fee elements on every item, as the real v2.7 answer has them (td-synnex.md §1.6);
+    None (the default) means by version, so from 2.7 on; False keeps the spec's v2.40 reading (fees only
+    once released or shipped) for a v2.7 account too."""
 
     customer_number: str
     user_id: str
     password: str
     version: str = "2.7"
-    always_fees: bool = False
+    always_fees: bool | None = None
     # Whether invoices carry <OrderNumber>: no confirmed source shows one (td-synnex.md §2.3), so off by default.
     invoice_order_numbers: bool = False
 
