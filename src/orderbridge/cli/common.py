@@ -2,7 +2,8 @@
 
 Commands import from here and `cli/__init__.py` imports the commands, so nothing imports back up.
 Errors we raise on purpose are shown as one line without a traceback; exit codes: 0 success, 1 a
-run-time failure (credentials, connectivity, setup), 2 bad configuration or usage.
+run-time failure (credentials, connectivity, setup), 2 bad configuration or usage, 75 (EX_TEMPFAIL,
+"try again later" to cron and systemd) another process is writing to the tenant (runners/writer.py).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from rich.table import Table
 
 from orderbridge.config import Settings
 from orderbridge.config.tenants import Config, load_config
-from orderbridge.core.errors import ConfigError, OrderbridgeError
+from orderbridge.core.errors import ConfigError, LeaseLost, OrderbridgeError, TenantBusy
 from orderbridge.core.runtime import tune_for_sync
 from orderbridge.sync.summary import CycleSummary
 
 T = TypeVar("T")
 P = ParamSpec("P")
+EXIT_BUSY = 75
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -45,11 +47,20 @@ def guard(fn: Callable[P, None]) -> Callable[P, None]:
         except ConfigError as exc:
             err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
             sys.exit(2)
+        except (TenantBusy, LeaseLost) as exc:
+            print_busy(exc)
+            sys.exit(EXIT_BUSY)
         except OrderbridgeError as exc:
             err_console.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
             sys.exit(1)
 
     return wrapper
+
+
+def print_busy(exc: TenantBusy | LeaseLost) -> None:
+    """The one line a command refused (or stopped) by another writer of the tenant prints."""
+    # soft_wrap: one line whatever the terminal width, so a cron mail or a log grep sees all of it.
+    err_console.print(f"[yellow]busy:[/yellow] {exc.message}", markup=True, highlight=False, soft_wrap=True)
 
 
 def config_of(ctx: click.Context) -> Config:

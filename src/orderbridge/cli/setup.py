@@ -1,6 +1,12 @@
-"""`orderbridge setup [--callbacks URL]`: make each tenant's ConnectWise ready for the sync, idempotently."""
+"""`orderbridge setup [--callbacks URL]`: make each tenant's ConnectWise ready for the sync, idempotently.
+
+It creates statuses and callbacks, so it holds the tenant's writer lease (runners/writer.py) while it
+does, unless it is a dry run: two setups at once could each find a status missing and create it twice.
+"""
 
 from __future__ import annotations
+
+import contextlib
 
 import click
 
@@ -8,6 +14,7 @@ from orderbridge.cli.common import config_of, console, guard, run_async
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.runners.callbacks import register_callbacks
 from orderbridge.runners.setup import run_setup
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.sync.tenant import open_tenant
 
 
@@ -30,7 +37,10 @@ def setup(ctx: click.Context, dry_run: bool, callbacks_url: str | None, names: t
 
     async def one(tenant_config: TenantConfig) -> list[str]:
         settings = tenant_config.settings
-        async with open_tenant(settings, name=tenant_config.name) as tenant:
+        async with contextlib.AsyncExitStack() as stack:
+            tenant = await stack.enter_async_context(open_tenant(settings, name=tenant_config.name))
+            if not dry_run:
+                await stack.enter_async_context(tenant_writer(tenant, "orderbridge setup").held())
             lines = (await run_setup(settings, tenant.connectwise, dry_run=dry_run)).lines()
             if callbacks_url:
                 registration = await register_callbacks(

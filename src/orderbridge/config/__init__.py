@@ -3,7 +3,8 @@
 `load_config` (tenants.py) is the loader every command uses: a file without `[tenants]` is the single
 tenant "default". The tables live in `services.py` (how orderbridge reaches ConnectWise and TD SYNNEX,
 and what it writes) and `operations.py` (callbacks, workers, alerts, notifications, the daemon,
-payloads); `settings.py` holds the `Settings` object that gathers them, `urls.py` the URL checks.
+payloads, the writer lease); `settings.py` holds the `Settings` object that gathers them, `urls.py`
+the URL checks.
 Everything is importable from here, which is the import to use.
 """
 
@@ -16,6 +17,7 @@ from orderbridge.config.settings import (
     ConnectWiseSettings,
     DaemonSettings,
     HttpSettings,
+    LeaseSettings,
     NotificationSettings,
     PartnerSettings,
     PayloadSettings,
@@ -43,6 +45,7 @@ __all__ = [
     "ConnectWiseSettings",
     "DaemonSettings",
     "HttpSettings",
+    "LeaseSettings",
     "NotificationSettings",
     "PartnerSettings",
     "PayloadSettings",

@@ -25,6 +25,7 @@ from orderbridge.config.operations import (
     AlertSettings,
     CallbacksSettings,
     DaemonSettings,
+    LeaseSettings,
     NotificationSettings,
     PayloadSettings,
     WorkerSettings,
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     daemon: DaemonSettings = DaemonSettings()
     payloads: PayloadSettings = PayloadSettings()
+    lease: LeaseSettings = LeaseSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -160,6 +162,7 @@ __all__ = [
     "ConnectWiseSettings",
     "DaemonSettings",
     "HttpSettings",
+    "LeaseSettings",
     "NotificationSettings",
     "PartnerSettings",
     "PayloadSettings",

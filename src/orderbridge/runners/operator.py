@@ -23,7 +23,8 @@ from orderbridge.notify.send import NotifyResult, notify
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.facts import FactsRow, load_facts, save_facts
-from orderbridge.sync.engine import Discover, Engine
+from orderbridge.sync.duplicates import DuplicateNumbers
+from orderbridge.sync.engine import Discover, Engine, Fence
 from orderbridge.sync.tenant import Tenant
 
 log = logging.getLogger("orderbridge.alerts")
@@ -137,6 +138,15 @@ class QuietHooks(OperatorHooks):
         return None
 
 
-def live_engine(tenant: Tenant, *, discover: Discover | None = None, rng: random.Random | None = None) -> Engine:
-    """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications)."""
-    return Engine(tenant, discover=discover, hooks=OperatorHooks(tenant.settings, tenant.store, tenant.name), rng=rng)
+def live_engine(
+    tenant: Tenant,
+    *,
+    discover: Discover | None = None,
+    rng: random.Random | None = None,
+    fence: Fence | None = None,
+    duplicates: DuplicateNumbers | None = None,
+) -> Engine:
+    """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications).
+    `fence` is the writer lease the runner holds (runners/writer.py)."""
+    hooks = OperatorHooks(tenant.settings, tenant.store, tenant.name)
+    return Engine(tenant, discover=discover, hooks=hooks, rng=rng, fence=fence, duplicates=duplicates)

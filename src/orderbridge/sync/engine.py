@@ -23,8 +23,10 @@ from orderbridge.rules.schedule import next_check
 from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
-from orderbridge.sync.apply import Applied, apply_plan
+from orderbridge.sync.apply import Applied, Fence, apply_plan
+from orderbridge.sync.duplicates import DuplicateNumbers
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
+from orderbridge.sync.listing import tracked_listing
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.quiet import Quiet, cycle_signature
 from orderbridge.sync.summary import CycleSummary, PlannedChange
@@ -89,8 +91,10 @@ class _Cycle:
 class Engine:
     """Runs cycles for one tenant. Every variant of a cycle is chosen here, at construction: `discover`
     (which POs a cycle looks at; default: every open tracked PO, one call per 1,000), `observer` (where
-    the answers come from; default: TD SYNNEX through the tenant's clients) and `hooks` (the operator's
-    view: facts, alerts, notifications; default: none). Nothing is swapped in after construction."""
+    the answers come from; default: TD SYNNEX through the tenant's clients), `hooks` (the operator's
+    view: facts, alerts, notifications; default: none), `fence` (the writer lease, checked before every
+    ConnectWise write; default: none) and `duplicates` (POs sharing a PO number, refused; refreshed by
+    the default discovery or by the one given). Nothing is swapped in after construction."""
 
     def __init__(
         self,
@@ -100,6 +104,8 @@ class Engine:
         observer: Observer | None = None,
         hooks: CycleHooks | None = None,
         rng: random.Random | None = None,
+        fence: Fence | None = None,
+        duplicates: DuplicateNumbers | None = None,
     ) -> None:
         settings = tenant.settings
         self.settings = settings
@@ -112,6 +118,9 @@ class Engine:
             tdsynnex=tenant.tdsynnex, connectwise=tenant.connectwise, invoices=tenant.invoices, partner=tenant.partner
         )
         self.discover: Discover = discover or self._list_tracked
+        self.fence = fence
+        self.duplicates = duplicates or DuplicateNumbers()
+        self._dry_run = False  # the running cycle's, for the default discovery (a dry run parks nothing)
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
         self.rng = rng or random.Random()  # schedule jitter; a seeded one makes a run reproducible
         # The answers behind each decision, for `doctor` and `replay` (store/payloads.py).
@@ -122,7 +131,15 @@ class Engine:
         )
 
     def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
-        return self.cw.iter_tracked_purchase_orders(tracking_field=self.settings.connectwise.tracking_field)
+        return tracked_listing(
+            self.settings,
+            tenant=self.tenant,
+            connectwise=self.cw,
+            store=self.store,
+            clock=self.clock,
+            duplicates=self.duplicates,
+            dry_run=self._dry_run,
+        )
 
     async def run_cycle(
         self,
@@ -135,6 +152,7 @@ class Engine:
         """One cycle. `due_only` skips POs whose next check is still ahead (the daemon's mode);
         `force` names PO ids to check regardless (a ConnectWise callback asked for them)."""
         started = self.clock.now()
+        self._dry_run = dry_run
         shipment_methods = tuple(await self.cw.list_shipment_methods())
         hooks = None if dry_run else self.hooks
         if hooks is not None:
@@ -253,6 +271,8 @@ class Engine:
                     f"PO id {po.id} has no PO number, so TD SYNNEX cannot be asked about it; "
                     "enter the PO number that was sent to TD SYNNEX"
                 )
+            if (shared := self.duplicates.problem(po.id)) is not None:
+                raise InvalidPurchaseOrder(shared)
             seen = await self.observer.observe(
                 po, po_number, tracked, item.invoices, signature=cycle.signature, now=now
             )
@@ -275,7 +295,7 @@ class Engine:
                 summary.planned.extend(PlannedChange(label, change) for change in plan.changes)
                 self._count(summary, plan)
                 return None
-            applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes)
+            applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes, fence=self.fence)
             summary.writes += applied.writes
             self._count(summary, plan)
             cycle.invoices.extend((po.id, invoice) for invoice in seen.new_invoices)
@@ -364,4 +384,4 @@ class _PlanProblem(Exception):
     """The planner found something it will not guess about; this PO is reported and left alone."""
 
 
-__all__ = ["Applied", "CycleHooks", "Engine", "Progress"]
+__all__ = ["Applied", "CycleHooks", "Engine", "Fence", "Progress"]
