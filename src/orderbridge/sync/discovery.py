@@ -142,7 +142,8 @@ class IncrementalDiscovery:
         self.store = store
         self.clock = clock
         self.stopping = stopping
-        self.duplicates = duplicates or DuplicateNumbers()  # give the same object to the engine
+        # Give the engine this same object: the full listing refreshes it, the engine reads it.
+        self.duplicates = duplicates if duplicates is not None else DuplicateNumbers()
         self.report = DiscoveryReport()
         self.listings = 0  # how many listings began: tells the daemon whether the engine used this one
         self._pending: DiscoveryCursor | None = None

@@ -119,7 +119,7 @@ class Engine:
         )
         self.discover: Discover = discover or self._list_tracked
         self.fence = fence
-        self.duplicates = duplicates or DuplicateNumbers()
+        self.duplicates = duplicates if duplicates is not None else DuplicateNumbers()
         self._dry_run = False  # the running cycle's, for the default discovery (a dry run parks nothing)
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
         self.rng = rng or random.Random()  # schedule jitter; a seeded one makes a run reproducible
