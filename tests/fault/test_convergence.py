@@ -58,6 +58,15 @@ def test_500_pos_under_faults_never_write_a_note_twice_nor_move_a_stage_back(iss
     assert figures["backwards_transitions"] == 0
 
 
+def test_two_writers_racing_on_one_tenant_under_faults_never_write_a_note_twice(issue_mix: FaultReport) -> None:
+    figures = issue_mix.figures()
+    assert figures["two_writers_duplicate_notes"] == 0
+    # Both kinds of meeting happened: one writer refused while the other held the tenant, one waiting.
+    assert figures["two_writers_refused"] > 0 and figures["two_writers_waited"] > 0
+    assert figures["two_writers_cycles"] >= figures["two_writers_rounds"]
+    assert figures["two_writers_lease_lost"] == 0
+
+
 def test_500_pos_under_faults_lose_no_stage_change(issue_mix: FaultReport) -> None:
     assert issue_mix.lost_transitions() == []
     assert issue_mix.note_differences()[1] == []
@@ -90,6 +99,8 @@ def test_the_fault_report_ends_with_one_json_line(capsys: pytest.CaptureFixture[
     assert figures["converged"] is True and figures["orders"] == 12
     assert code == (0 if figures["lost_transitions"] == figures["missing_notes"] == 0 else 1)
     assert out[0].startswith("Fault report: 12 POs") and any("ConnectWise writes" in line for line in out)
+    assert any(line.startswith("  two writers on one tenant:") and line.endswith(" 0 duplicate: PASS") for line in out)
+    assert figures["two_writers_duplicate_notes"] == 0
     assert {"faults_by_type", "retries", "extra_cycles_to_converge", "writes_minimum", "writes_applied"} <= set(figures)
 
 

@@ -128,8 +128,7 @@ class ConnectWiseClient:
         cursor: dict[str, str] = {} if forward_only else {"page": "1"}
         links_seen = False
         while True:
-            reply = await self._call("GET", path, what=what, params={**params, **cursor}, headers=headers)
-            items: list[Any] = decode(reply, what, list)
+            reply, items = await self._page(path, {**params, **cursor}, what=what, headers=headers)
             yield reply, items
             # A short page is the last one whatever the Link header says (DJCW, TRI stop the same way).
             if len(items) < size:
@@ -147,6 +146,25 @@ class ConnectWiseClient:
                     request_id=reply.request_id,
                 )
             cursor = following
+
+    async def _page(
+        self, path: str, params: dict[str, Any], *, what: str, headers: dict[str, str] | None
+    ) -> tuple[Reply, list[Any]]:
+        """One page, asked for once more if its body is not a JSON list (a proxy's page, a cut body with
+        an honest length): a GET is safe to repeat, and one bad page would otherwise end the listing,
+        and with it the cycle's discovery, for every PO after it."""
+        for attempt in (1, 2):
+            reply = await self._call("GET", path, what=what, params=params, headers=headers)
+            try:
+                return reply, decode(reply, what, list)
+            except MalformedApiResponse as exc:
+                if attempt == 2:
+                    raise
+                # Counted with the transport's retries (summary, metrics, fault report), not logged each time.
+                self.stats.retries += 1
+                self.stats.retried["malformed"] += 1
+                _log.debug("%s; asking for that page once more", exc.message)
+        raise AssertionError("unreachable")
 
     async def _list(self, model: type[M], path: str, what: str, params: dict[str, Any] | None = None) -> list[M]:
         found: list[M] = []

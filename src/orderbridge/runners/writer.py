@@ -81,6 +81,7 @@ class WriterLease:
         self.token: str | None = None
         self._fresh_until: datetime | None = None
         self._lost: str | None = None
+        self.waited = False  # the last `acquire` found the tenant busy and waited for it
 
     @property
     def holder(self) -> str:
@@ -105,6 +106,7 @@ class WriterLease:
             raise RuntimeError(f"the writer lease of tenant {self.tenant} is already held by this object")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.wait_s
+        self.waited = False
         while True:
             row = self._try()
             if row.token == self.token:
@@ -112,6 +114,9 @@ class WriterLease:
             left = deadline - loop.time()
             if left <= 0:
                 raise TenantBusy(busy_message(self.tenant, row))
+            if not self.waited:
+                _log.info("%s; waiting up to %.0f s", busy_message(self.tenant, row).partition(";")[0], left)
+                self.waited = True
             await self._sleep(min(POLL_S, left))
 
     def _try(self) -> LeaseRow:

@@ -75,6 +75,3 @@ class DuplicateNumbers:
 
     def problem(self, po_id: int) -> str | None:
         return self._problems.get(po_id)
-
-    def __len__(self) -> int:
-        return len(self._problems)
