@@ -41,7 +41,7 @@ ORDERBRIDGE = str(Path(sys.executable).parent / "orderbridge")
 EXIT_BUSY = 75
 WAIT_S = 60.0
 BUSY_LINE = re.compile(
-    r"^busy: tenant default is being synced by orderbridge sync --once \(pid (\d+) on [^)]+\) since "
+    r"^busy: tenant default is being synced by (orderbridge [a-z -]+) \(pid (\d+) on [^)]+\) since "
     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; try again later$"
 )
 
@@ -136,9 +136,9 @@ url = "{store_url}"
     return path
 
 
-def start_sync(config: Path) -> subprocess.Popen[str]:
+def start_sync(config: Path, *command: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [ORDERBRIDGE, "--config", str(config), "sync", "--once", "--no-progress"],
+        [ORDERBRIDGE, "--config", str(config), *(command or ("sync", "--once", "--no-progress"))],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -205,7 +205,7 @@ def test_a_second_sync_once_while_one_runs_exits_75_with_one_line_and_no_note_is
         assert note_count(sims.cw) > 0
         assert second.returncode == EXIT_BUSY, out_second + err_second
         (match,) = busy_lines(err_second)
-        assert int(match.group(1)) == first.pid
+        assert match.group(1) == "orderbridge sync --once" and int(match.group(2)) == first.pid
         assert out_second == ""
 
 
@@ -248,3 +248,30 @@ def test_a_sync_once_killed_mid_cycle_does_not_lock_the_tenant_out(store_url: st
         out, err = again.communicate(timeout=WAIT_S * 2)
         assert again.returncode == 0, out + err
         assert duplicate_notes(sims.cw) == 0
+
+
+def test_a_cron_sync_once_while_the_daemon_syncs_the_tenant_is_refused(store_url: str, tmp_path: Path) -> None:
+    with gated_simulators() as sims:
+        config = prepare(sims, tmp_path, store_url)
+        sims.gate.opened.clear()
+        daemon = start_sync(config, "run", "--cycles", "1")
+        cron: subprocess.Popen[str] | None = None
+        try:
+            assert wait_until(lambda: sims.gate.waiting > 0), "the daemon never asked TD SYNNEX"
+            cron = start_sync(config)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                cron.wait(timeout=WAIT_S)
+            sims.gate.opened.set()
+            _, err_cron = cron.communicate(timeout=WAIT_S)
+            out_daemon, err_daemon = daemon.communicate(timeout=WAIT_S)
+        finally:
+            sims.gate.opened.set()
+            for process in (daemon, cron):
+                if process is not None and process.poll() is None:
+                    process.kill()
+                    process.wait()
+        assert daemon.returncode == 0, out_daemon + err_daemon
+        assert duplicate_notes(sims.cw) == 0
+        assert cron.returncode == EXIT_BUSY, err_cron
+        (match,) = busy_lines(err_cron)
+        assert match.group(1) == "orderbridge run" and int(match.group(2)) == daemon.pid
