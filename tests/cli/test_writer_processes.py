@@ -4,6 +4,7 @@ with one line and exit 75, and no ConnectWise note is written twice (SQLite and 
 The simulators serve sockets in this process; TD SYNNEX sits behind a gate that holds every question
 while it is closed, so the first process is provably mid-cycle (holding the tenant) while the others
 start, however slowly the machine starts them. A SIGKILLed holder is replaced at once by the next run.
+Every other command that writes to ConnectWise (setup, replay, backfill) is refused the same way.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from orderbridge.config import load_settings
+from orderbridge.cli import main
+from orderbridge.config import LeaseSettings, load_settings
 from orderbridge.core.clock import SimClock
 from orderbridge.runners.setup import run_setup
+from orderbridge.runners.writer import WriterLease
 from orderbridge.simulators.book import seed_demo_book
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
@@ -35,6 +39,7 @@ from orderbridge.simulators.connectwise.state import ConnectWiseState
 from orderbridge.simulators.serve import CW_BASE_PATH, TDS_STATUS_PATH, RunningServer, start_server
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
+from orderbridge.store import Store
 from orderbridge.sync.tenant import open_tenant
 
 ORDERBRIDGE = str(Path(sys.executable).parent / "orderbridge")
@@ -275,3 +280,33 @@ def test_a_cron_sync_once_while_the_daemon_syncs_the_tenant_is_refused(store_url
         assert cron.returncode == EXIT_BUSY, err_cron
         (match,) = busy_lines(err_cron)
         assert match.group(1) == "orderbridge run" and int(match.group(2)) == daemon.pid
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sync", "--once", "--no-progress"),
+        ("setup",),
+        ("replay", "--since", "2020-01-01"),
+        ("backfill", "--since", "2020-01-01"),
+    ],
+)
+def test_every_command_that_writes_to_connectwise_waits_its_turn(
+    command: tuple[str, ...], store_url: str, tmp_path: Path
+) -> None:
+    with gated_simulators(orders=3) as sims:
+        config = prepare(sims, tmp_path, store_url)
+        writes = len(sims.cw.request_log.writes())
+        with Store.open(store_url) as store:
+            other = WriterLease(store, "default", LeaseSettings(), role="orderbridge run")
+            asyncio.run(other.acquire())
+            result = CliRunner().invoke(main, ["--config", str(config), *command])
+            assert result.exit_code == EXIT_BUSY, result.output
+            assert "busy: tenant default is being synced by orderbridge run (pid" in result.output
+            assert len(sims.cw.request_log.writes()) == writes
+            if command[0] in ("sync", "setup"):  # a dry run writes nothing, so it needs no turn
+                dry = CliRunner().invoke(main, ["--config", str(config), *command, "--dry-run"])
+                assert dry.exit_code == 0, dry.output
+            other.release()
+        result = CliRunner().invoke(main, ["--config", str(config), *command])
+        assert result.exit_code == 0, result.output
