@@ -90,11 +90,12 @@ class _Cycle:
 
 class Engine:
     """Runs cycles for one tenant. Every variant of a cycle is chosen here, at construction: `discover`
-    (which POs a cycle looks at; default: every open tracked PO, one call per 1,000), `observer` (where
-    the answers come from; default: TD SYNNEX through the tenant's clients), `hooks` (the operator's
-    view: facts, alerts, notifications; default: none), `fence` (the writer lease, checked before every
-    ConnectWise write; default: none) and `duplicates` (POs sharing a PO number, refused; refreshed by
-    the default discovery or by the one given). Nothing is swapped in after construction."""
+    (which POs a cycle looks at; default: sync/listing.py, every open tracked PO, one call per 1,000,
+    and by id the ones the store still holds open), `observer` (where the answers come from; default:
+    TD SYNNEX through the tenant's clients), `hooks` (the operator's view: facts, alerts, notifications;
+    default: none), `fence` (the writer lease, checked before every ConnectWise write; default: none)
+    and `duplicates` (POs sharing a PO number, refused; refreshed by the default discovery or by the one
+    given). Nothing is swapped in after construction."""
 
     def __init__(
         self,
