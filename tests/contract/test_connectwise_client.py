@@ -274,6 +274,31 @@ async def test_html_with_200_is_a_malformed_response(state: ConnectWiseState, cl
         await client.get_purchase_order(created["id"])
 
 
+async def test_a_list_page_that_comes_back_malformed_once_is_asked_for_again(
+    state: ConnectWiseState, client: ConnectWiseClient
+) -> None:
+    ids = {state.add_purchase_order(po_number=f"T-{n:04}")["id"] for n in range(1500)}
+    state.request_log.clear()
+    # The first page is a proxy's maintenance page once: the listing goes on rather than ending there.
+    state.faults.add(PO_LIST + "$", method="GET", kind="malformed", raw_body="<html>maintenance</html>", times=1)
+
+    found = await collect(client)
+
+    assert {po.id for po in found} == ids
+    assert len(po_list_calls(state)) == 3
+    assert client.stats.retried["malformed"] == 1
+
+
+async def test_a_list_page_malformed_twice_ends_the_listing_with_a_clear_error(
+    state: ConnectWiseState, client: ConnectWiseClient
+) -> None:
+    state.add_purchase_order(po_number="T-1")
+    state.faults.add(PO_LIST + "$", method="GET", kind="malformed", raw_body="<html>down</html>", times=2)
+
+    with pytest.raises(MalformedResponse, match="purchase order list: expected a JSON list"):
+        await collect(client)
+
+
 async def test_statuses_list_and_create(client: ConnectWiseClient) -> None:
     before = {s.name for s in await client.list_statuses()}
 

@@ -49,11 +49,12 @@ class Site:
         return len(self.cw.request_log.writes())
 
     def listings(self) -> list[dict[str, str]]:
-        """The query of every PO list call ConnectWise answered, oldest first."""
+        """The query of every PO list call ConnectWise answered, oldest first; the light listing of PO
+        numbers before a full listing (`fields=id,poNumber`, sync/duplicates.py) is left out."""
         return [
             entry.query
             for entry in self.cw.request_log.matching("GET", "/procurement/purchaseorders")
-            if entry.resource.rstrip("/") == "/procurement/purchaseorders"
+            if entry.resource.rstrip("/") == "/procurement/purchaseorders" and "fields" not in entry.query
         ]
 
 

@@ -184,7 +184,9 @@ def listing_pages(sims: SimulatorPair) -> int:
     return sum(
         1
         for entry in sims.connectwise.request_log.matching("GET", "/procurement/purchaseorders")
-        if entry.resource.rstrip("/") == "/procurement/purchaseorders" and "pageId" in entry.query
+        if entry.resource.rstrip("/") == "/procurement/purchaseorders"
+        and "pageId" in entry.query
+        and "fields" not in entry.query  # the light listing of PO numbers (sync/duplicates.py)
     )
 
 

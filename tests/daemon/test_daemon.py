@@ -14,6 +14,7 @@ from orderbridge.core.clock import SimClock
 from orderbridge.core.domain import Stage
 from orderbridge.runners.daemon import Daemon
 from orderbridge.runners.metrics import DaemonMetrics, metrics_app, metrics_routes, store_refresher
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.store import Store, SyncRecord, TrackedOrder
 from orderbridge.store.cursors import load_cursor
 from orderbridge.store.inbox import pending_callbacks, record_callback
@@ -226,3 +227,36 @@ async def test_a_failed_listing_commits_no_cursor_and_keeps_callbacks_pending(st
         assert [p.message_id for p in pending_callbacks(store, "default")] == ["msg-2"]
         await Daemon(tenants, clock=clock, max_cycles=1, sleep=SimSleep(clock)).run()
         assert pending_callbacks(store, "default") == []
+
+
+async def test_the_daemon_refuses_two_pos_sharing_a_number_on_its_full_listing(store: Store) -> None:
+    clock = SimClock()
+    site = make_site(clock)
+    first = site.add(simple_order("PO-790", clock.now(), **SHIPPED))
+    second = site.cw.add_purchase_order(po_number="PO-790", status_name="Sent to Vendor")
+    site.add(simple_order("PO-791", clock.now(), **SHIPPED))
+    async with fleet(store, clock, [site], schedule=NO_JITTER) as tenants:
+        daemon = Daemon(tenants, clock=clock, max_cycles=1, sleep=SimSleep(clock))
+        await daemon.run()
+    summary = daemon.health_state["default"].last_summary
+    assert summary is not None and summary.failed == 2 and summary.changed == 1
+    assert all(f"#{first['id']} and #{second['id']}" in message for _, message in summary.failures)
+    assert site.po("PO-791")["status"]["name"] == "TDS Shipped"
+    assert site.cw.get_purchase_order(first["id"])["status"]["name"] == "Sent to Vendor"
+
+
+async def test_a_tenant_another_process_is_writing_to_is_skipped_not_failed(store: Store) -> None:
+    clock = SimClock()
+    site = make_site(clock)
+    site.add(simple_order("PO-795", clock.now(), **SHIPPED))
+    async with fleet(store, clock, [site], schedule=NO_JITTER) as tenants:
+        other = tenant_writer(tenants[0], "orderbridge sync --once")
+        before = site.writes()
+        async with other.held():
+            daemon = Daemon(tenants, clock=clock, max_cycles=1, sleep=SimSleep(clock))
+            await daemon.run()
+            state = daemon.health_state["default"]
+            assert state.failures == 0 and state.last_summary is None and daemon.health().ok
+            assert site.writes() == before
+        await Daemon(tenants, clock=clock, max_cycles=1, sleep=SimSleep(clock)).run()
+    assert site.po("PO-795")["status"]["name"] == "TDS Shipped"

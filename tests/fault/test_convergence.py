@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from tools.faults.report import FaultReport, fault_trial, main
 from tools.faults.run import START, comparable, run_settings, seed_orders, sim_sleep, snapshot
-from world import simple_order, world
+from world import no_sleep, simple_order, world
 
 from orderbridge.core.clock import SimClock
 from orderbridge.core.domain import Stage
@@ -33,6 +33,7 @@ from orderbridge.simulators.fault_spec import apply_fault_spec
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
 from orderbridge.store import Store
+from orderbridge.store.alerts import open_alerts
 from orderbridge.sync.tenant import Transports, open_tenant
 
 
@@ -55,6 +56,15 @@ def test_500_pos_under_faults_never_write_a_note_twice_nor_move_a_stage_back(iss
     figures = issue_mix.figures()
     assert figures["duplicate_notes"] == 0 and figures["extra_notes"] == 0
     assert figures["backwards_transitions"] == 0
+
+
+def test_two_writers_racing_on_one_tenant_under_faults_never_write_a_note_twice(issue_mix: FaultReport) -> None:
+    figures = issue_mix.figures()
+    assert figures["two_writers_duplicate_notes"] == 0
+    # Both kinds of meeting happened: one writer refused while the other held the tenant, one waiting.
+    assert figures["two_writers_refused"] > 0 and figures["two_writers_waited"] > 0
+    assert figures["two_writers_cycles"] >= figures["two_writers_rounds"]
+    assert figures["two_writers_lease_lost"] == 0
 
 
 def test_500_pos_under_faults_lose_no_stage_change(issue_mix: FaultReport) -> None:
@@ -89,6 +99,8 @@ def test_the_fault_report_ends_with_one_json_line(capsys: pytest.CaptureFixture[
     assert figures["converged"] is True and figures["orders"] == 12
     assert code == (0 if figures["lost_transitions"] == figures["missing_notes"] == 0 else 1)
     assert out[0].startswith("Fault report: 12 POs") and any("ConnectWise writes" in line for line in out)
+    assert any(line.startswith("  two writers on one tenant:") and line.endswith(" 0 duplicate: PASS") for line in out)
+    assert figures["two_writers_duplicate_notes"] == 0
     assert {"faults_by_type", "retries", "extra_cycles_to_converge", "writes_minimum", "writes_applied"} <= set(figures)
 
 
@@ -193,3 +205,61 @@ TestInterleavings = Interleavings.TestCase
 TestInterleavings.settings = settings(
     max_examples=6, stateful_step_count=8, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+
+
+class DiesAfterClosing(httpx.AsyncBaseTransport):
+    """ConnectWise, except that the process dies right after the PATCH that closes a PO: ConnectWise has
+    applied it, the reply never comes back, and the test then cancels the cycle."""
+
+    def __init__(self, cw: ConnectWiseState) -> None:
+        self.cw = cw
+        self.inner = httpx.ASGITransport(app=create_cw_app(cw))
+        self.closed_one = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        tail = request.url.path.rstrip("/").rsplit("/", 2)
+        if request.method == "PATCH" and tail[-2] == "purchaseorders" and tail[-1].isdigit():
+            status = self.cw.get_purchase_order(int(tail[-1])).get("status") or {}
+            if status.get("name") == "TDS Closed":
+                self.closed_one.set()
+                await asyncio.Event().wait()  # until cancelled, like a process killed right here
+        return response
+
+
+async def test_a_sync_once_killed_right_after_closing_a_po_is_repaired_by_the_next_plain_cycle(store: Store) -> None:
+    """ConnectWise lists open POs only, so a PO closed just before the kill was never seen again: the
+    store kept it Invoiced forever and its alert stayed open. The next plain cycle must record the close."""
+    async with world(store, alerts={"shipped_not_closed_days": 2}) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        ids = [w.add(simple_order(f"PO-K{n}", w.clock.now(), order_number=f"4200{n:04d}"))["id"] for n in range(3)]
+        for _ in range(2):
+            w.clock.advance(timedelta(days=2))
+            await w.engine.run_cycle()
+        assert {w.cw.get_purchase_order(po_id)["status"]["name"] for po_id in ids} == {"TDS Invoiced"}
+        w.clock.advance(timedelta(days=8))  # past close_after_days: the next cycle closes them
+        dies = DiesAfterClosing(w.cw)
+        transports = Transports(connectwise=dies, tdsynnex=httpx.ASGITransport(app=create_tds_app(w.tds)))
+        async with open_tenant(
+            w.tenant.settings, store=store, transports=transports, clock=w.clock, sleep=no_sleep
+        ) as doomed:
+            cycle = asyncio.create_task(live_engine(doomed).run_cycle())
+            await dies.closed_one.wait()
+            cycle.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cycle
+        tracked = store.load_tracked("default", ids)
+        stale = [po_id for po_id in ids if tracked[po_id].stage != Stage.CLOSED]
+        closed = [po_id for po_id in stale if w.cw.get_purchase_order(po_id)["status"]["name"] == "TDS Closed"]
+        assert closed, "the harness must leave a PO closed in ConnectWise and not in the store"
+
+        w.clock.advance(timedelta(hours=6))
+        await w.engine.run_cycle()  # one plain cycle: what the next `sync --once` runs
+
+        tracked = store.load_tracked("default", ids)
+        assert {tracked[po_id].stage for po_id in ids} == {Stage.CLOSED}
+        assert [key for key in open_alerts(store, "default") if key[0] in ids] == []
+        for po_id in ids:
+            texts = [note.get("text") or "" for note in w.cw.notes(po_id)]
+            assert len(texts) == len(set(texts)), f"PO {po_id}: a note was written twice"
+            assert sum("[orderbridge:stage:CLOSED]" in text for text in texts) == 1

@@ -13,12 +13,14 @@ import pytest
 from callback_world import RECEIVER_HOST, Fleet
 from world import no_sleep, world_settings
 
+from orderbridge.config import LeaseSettings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.core.clock import SimClock
 from orderbridge.runners.callbacks import register_callbacks
 from orderbridge.runners.setup import run_setup
 from orderbridge.runners.worker.due import due_tenants
 from orderbridge.runners.worker.jobs import WorkerRuntime, sync_tenant_once
+from orderbridge.runners.writer import WriterLease
 from orderbridge.store import Store
 from orderbridge.store.inbox import pending_callbacks
 from orderbridge.sync.tenant import Transports, open_tenant
@@ -148,3 +150,16 @@ async def test_a_large_tenants_job_runs_many_calls_at_once_within_its_limit(flee
 
 async def test_a_tenant_removed_from_the_configuration_ends_its_job_quietly(fleet: Fleet) -> None:
     assert await sync_tenant_once(runtime_for(fleet), "gone") is None
+
+
+async def test_a_job_for_a_tenant_another_process_is_writing_to_ends_without_a_cycle(fleet: Fleet) -> None:
+    """procrastinate's lock keeps workers apart; the writer lease also keeps a cron `sync --once` out."""
+    acme = fleet.sites["acme"]
+    acme.add("PO-1", fleet.clock)
+    runtime = runtime_for(fleet)
+    cron = WriterLease(fleet.store, "acme", LeaseSettings(), role="orderbridge sync --once")
+    async with cron.held():
+        assert await sync_tenant_once(runtime, "acme") is None
+        assert fleet.store.last_cycle("acme") is None
+    summary = await sync_tenant_once(runtime, "acme")
+    assert summary is not None and summary.checked == 1

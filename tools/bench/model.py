@@ -63,7 +63,8 @@ def minimum_calls(changes: Changes, *, page_size: int) -> dict[str, int]:
     return {
         "tds_status": changes.listed,
         "cw_meta": 2,
-        "cw_list": max(1, math.ceil(changes.listed / page_size)),
+        # Twice: the light listing of PO numbers (fields=id,poNumber; sync/duplicates.py), then the POs.
+        "cw_list": 2 * max(1, math.ceil(changes.listed / page_size)),
         "cw_line_get": changes.answers_changed,
         "cw_po_patch": changes.headers_changed,
         "cw_line_patch": changes.lines_changed,

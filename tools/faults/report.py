@@ -3,7 +3,9 @@
 Runs the same book twice through the real engine and both simulators (see `faultrun`): once without
 faults, once with the spec. Reports faults injected by type, retries, cycles to converge, ConnectWise
 writes against the fault-free minimum, and the final state check (same ConnectWise state, no note
-twice, no stage lost or reversed). Ends with one JSON line of the figures; exits 1 if a check fails.
+twice, no stage lost or reversed). A third run races two writers on the one tenant under the same
+faults (`race.py`) and counts the notes written twice: the writer lease must keep that at 0. Ends
+with one JSON line of the figures; exits 1 if a check fails.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from orderbridge.core.domain import Stage
 from orderbridge.simulators.fault_spec import parse_fault_spec
+from tools.faults.race import RaceResult, race_two_writers
 from tools.faults.run import RunResult, comparable, run_world
 
 # The issue's mix: 10% TD SYNNEX 5xx, 5% timeouts, ConnectWise 429 bursts, 1% malformed replies on both.
@@ -38,6 +41,7 @@ class FaultReport:
     spec: str
     baseline: RunResult
     faulty: RunResult
+    race: RaceResult | None = None  # two writers on one tenant (None: not run)
 
     @property
     def state_matches(self) -> bool:
@@ -126,12 +130,28 @@ class FaultReport:
             "missing_notes": len(missing_notes),
             "lost_transitions": len(self.lost_transitions()),
             "backwards_transitions": self.faulty.backwards,
+            **self._race_figures(),
+        }
+
+    def _race_figures(self) -> dict[str, Any]:
+        race = self.race
+        if race is None:
+            return {}
+        return {
+            "two_writers_rounds": race.rounds,
+            "two_writers_cycles": sum(race.synced.values()),
+            "two_writers_refused": race.refused,
+            "two_writers_waited": race.waited,
+            "two_writers_lease_lost": race.lease_lost,
+            "two_writers_failed_cycles": race.failed,
+            "two_writers_duplicate_notes": race.duplicate_notes,
         }
 
     @property
     def ok(self) -> bool:
         f = self.figures()
-        clean = not any(f[k] for k in ("duplicate_notes", "extra_notes", "missing_notes", "lost_transitions"))
+        checks = ("duplicate_notes", "extra_notes", "missing_notes", "lost_transitions", "two_writers_duplicate_notes")
+        clean = not any(f.get(k) for k in checks)
         return bool(f["converged"] and clean and not f["backwards_transitions"])
 
 
@@ -142,8 +162,10 @@ async def fault_trial(
     faults: str | None = None,
     cycles: int = CYCLES,
     step: timedelta = STEP,
+    two_writers: bool = True,
 ) -> FaultReport:
-    """Both runs on the same book and schedule; the faulty one may take up to MAX_EXTRA_CYCLES more."""
+    """Both runs on the same book and schedule; the faulty one may take up to MAX_EXTRA_CYCLES more.
+    With `two_writers`, a third run races two writers on the tenant under the same faults."""
     spec = faults if faults is not None else DEFAULT_FAULTS.format(seed=seed, seed2=seed + 1)
     parse_fault_spec(spec)  # a bad spec fails before either run
     baseline = await run_world(orders=orders, seed=seed, faults=None, cycles=cycles, step=step)
@@ -156,7 +178,10 @@ async def fault_trial(
         target=baseline.snapshot,
         max_extra=MAX_EXTRA_CYCLES,
     )
-    return FaultReport(orders=orders, seed=seed, spec=spec, baseline=baseline, faulty=faulty)
+    race = (
+        await race_two_writers(orders=orders, seed=seed, faults=spec, cycles=cycles, step=step) if two_writers else None
+    )
+    return FaultReport(orders=orders, seed=seed, spec=spec, baseline=baseline, faulty=faulty, race=race)
 
 
 def _note_stage(note: str) -> int | None:
@@ -184,6 +209,15 @@ def render(report: FaultReport) -> list[str]:
         f"  notes: {f['duplicate_notes']} duplicate, {f['extra_notes']} extra, {f['missing_notes']} missing; "
         f"stage changes: {f['lost_transitions']} lost, {f['backwards_transitions']} backwards: {check}",
     ]
+    if report.race is not None:
+        race = report.race
+        verdict = "PASS" if race.duplicate_notes == 0 else "FAIL"
+        lines.append(
+            f"  two writers on one tenant: {race.rounds} rounds, {f['two_writers_cycles']} cycles synced "
+            f"({race.waited} after waiting for the lease), {race.refused} refused as busy, "
+            f"{race.lease_lost} stopped by a lost lease, {race.failed} failed by faults; "
+            f"notes: {race.notes} written, {race.duplicate_notes} duplicate: {verdict}"
+        )
     extra_notes, missing_notes = report.note_differences()
     lines += [f"    differs: {po}" for po in report.mismatched_pos[:10]]
     lines += [f"    lost: {item}" for item in report.lost_transitions()[:10]]
@@ -197,10 +231,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=500, help="POs in the book (default 500)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the book and the fault dice (default 1)")
     parser.add_argument("--faults", default=None, help="a --faults spec (default: the issue's mix)")
+    parser.add_argument(
+        "--no-two-writers", dest="two_writers", action="store_false", help="skip the two-writer race on one tenant"
+    )
     args = parser.parse_args(argv)
     if args.orders < 1:
         parser.error("--orders must be at least 1")
-    report = asyncio.run(fault_trial(orders=args.orders, seed=args.seed, faults=args.faults))
+    report = asyncio.run(
+        fault_trial(orders=args.orders, seed=args.seed, faults=args.faults, two_writers=args.two_writers)
+    )
     for line in render(report):
         print(line)
     print(json.dumps(report.figures(), sort_keys=True))

@@ -10,8 +10,8 @@ command (monitoring and cron read them):
        because a service did not answer), credentials refused, ConnectWise setup missing, the store
        unreachable
     2  bad configuration or usage: a key missing or wrong, the config file not found, a bad option
-   75  reserved for the writer lease (EX_TEMPFAIL, "try again later" to cron and systemd): another
-       process is writing to the tenant, nothing was done
+   75  another process is writing to the tenant (the writer lease, runners/writer.py; EX_TEMPFAIL,
+       "try again later" to cron and systemd): nothing was done
 
 Text from outside (PO numbers, TD SYNNEX and ConnectWise values, error messages) reaches the terminal
 only through `shown` (or `cell`): controls escaped (core/terminal.py) and never parsed as rich markup,
@@ -35,7 +35,7 @@ from rich.text import Text
 from orderbridge.config import Settings
 from orderbridge.config.tenants import Config, load_config
 from orderbridge.core.display import DisplayZone, value_text
-from orderbridge.core.errors import ConfigError, OrderbridgeError
+from orderbridge.core.errors import ConfigError, LeaseLost, OrderbridgeError, TenantBusy
 from orderbridge.core.runtime import tune_for_sync
 from orderbridge.core.terminal import for_terminal
 from orderbridge.core.xmlguard import expat_warning
@@ -82,12 +82,21 @@ def guard(fn: Callable[P, None]) -> Callable[P, None]:
         except ConfigError as exc:
             err_console.print(problem("error:", exc.message), soft_wrap=True)
             sys.exit(EXIT_CONFIG)
+        except (TenantBusy, LeaseLost) as exc:
+            print_busy(exc)
+            sys.exit(EXIT_BUSY)
         except OrderbridgeError as exc:
             # One unwrapped line: what an operator greps for and pastes into a ticket.
             err_console.print(problem("error:", exc.message), soft_wrap=True)
             sys.exit(EXIT_FAILED)
 
     return wrapper
+
+
+def print_busy(exc: TenantBusy | LeaseLost) -> None:
+    """The one line a command refused (or stopped) by another writer of the tenant prints."""
+    # soft_wrap: one line whatever the terminal width, so a cron mail or a log grep sees all of it.
+    err_console.print(f"[yellow]busy:[/yellow] {exc.message}", markup=True, highlight=False, soft_wrap=True)
 
 
 def config_of(ctx: click.Context) -> Config:

@@ -1,8 +1,14 @@
 """`orderbridge setup [--callbacks URL] [--rename-back]`: make each tenant's ConnectWise ready for the
 sync, idempotently. It records the TDS status ids in the store and makes the POs that failed for a
-setup reason due at once; a running daemon wakes up for them."""
+setup reason due at once; a running daemon wakes up for them.
+
+It creates statuses and callbacks, so it holds the tenant's writer lease (runners/writer.py) while it
+does, unless it is a dry run: two setups at once could each find a status missing and create it twice.
+"""
 
 from __future__ import annotations
+
+import contextlib
 
 import click
 
@@ -10,6 +16,7 @@ from orderbridge.cli.common import config_of, console, guard, run_async, shown
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.runners.callbacks import register_callbacks
 from orderbridge.runners.setup import run_setup
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.sync.tenant import open_tenant
 
 
@@ -39,7 +46,10 @@ def setup(
 
     async def one(tenant_config: TenantConfig) -> list[str]:
         settings = tenant_config.settings
-        async with open_tenant(settings, name=tenant_config.name) as tenant:
+        async with contextlib.AsyncExitStack() as stack:
+            tenant = await stack.enter_async_context(open_tenant(settings, name=tenant_config.name))
+            if not dry_run:
+                await stack.enter_async_context(tenant_writer(tenant, "orderbridge setup").held())
             report = await run_setup(
                 settings,
                 tenant.connectwise,

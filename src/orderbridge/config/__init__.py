@@ -3,8 +3,8 @@
 `load_config` (tenants.py) is the loader every command uses: a file without `[tenants]` is the single
 tenant "default". The tables live in `services.py` (how orderbridge reaches ConnectWise and TD SYNNEX,
 and what it writes), `operations.py` (callbacks, workers, alerts, notifications, the daemon,
-payloads) and `carriers.py` (carrier-tracking providers); `settings.py` holds the `Settings` object
-that gathers them, `urls.py` the URL checks.
+payloads, the writer lease) and `carriers.py` (carrier-tracking providers); `settings.py` holds the
+`Settings` object that gathers them, `urls.py` the URL checks.
 Everything is importable from here, which is the import to use.
 """
 
@@ -21,6 +21,7 @@ from orderbridge.config.settings import (
     EasyPostSettings,
     FedExSettings,
     HttpSettings,
+    LeaseSettings,
     NotificationSettings,
     PartnerSettings,
     PayloadSettings,
@@ -54,6 +55,7 @@ __all__ = [
     "EasyPostSettings",
     "FedExSettings",
     "HttpSettings",
+    "LeaseSettings",
     "NotificationSettings",
     "PartnerSettings",
     "PayloadSettings",

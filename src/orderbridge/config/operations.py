@@ -1,7 +1,7 @@
 """The config tables for running orderbridge: callbacks, scale-out workers, alerts, notifications,
-the daemon and the kept payloads.
+the daemon, the kept payloads and the writer lease.
 
-`[callbacks]`, `[worker]`, `[alerts]`, `[notifications]`, `[daemon]`, `[payloads]`. Split from
+`[callbacks]`, `[worker]`, `[alerts]`, `[notifications]`, `[daemon]`, `[payloads]`, `[lease]`. Split from
 `config.py` like `config_services.py`; `orderbridge.config` re-exports every name.
 """
 
@@ -172,3 +172,17 @@ class PayloadSettings(Section):
 
     enabled: bool = Field(default=True, description="keep every answer that fed a decision, compressed")
     retention_days: int = Field(default=30, ge=1, le=3650, description="answers older than this are pruned")
+
+
+class LeaseSettings(Section):
+    """The writer lease (runners/writer.py): one process at a time writes to a tenant's ConnectWise."""
+
+    duration_seconds: float = Field(
+        default=120,
+        ge=10,
+        le=3600,
+        description="a lease not renewed for this long is free; the holder renews it every quarter of it",
+    )
+    wait_seconds: float = Field(
+        default=0, ge=0, le=3600, description="how long a command waits for a busy tenant before it gives up"
+    )

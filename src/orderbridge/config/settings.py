@@ -29,6 +29,7 @@ from orderbridge.config.operations import (
     AlertSettings,
     CallbacksSettings,
     DaemonSettings,
+    LeaseSettings,
     NotificationSettings,
     PayloadSettings,
     WebSettings,
@@ -81,6 +82,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     display: DisplaySettings = DisplaySettings()
     carriers: CarrierSettings = CarrierSettings()
+    lease: LeaseSettings = LeaseSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -218,6 +220,7 @@ __all__ = [
     "EasyPostSettings",
     "FedExSettings",
     "HttpSettings",
+    "LeaseSettings",
     "NotificationSettings",
     "PartnerSettings",
     "PayloadSettings",

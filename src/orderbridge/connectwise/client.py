@@ -129,10 +129,9 @@ class ConnectWiseClient:
         cursor: dict[str, str] = {} if forward_only else {"page": "1"}
         links_seen = False
         while True:
-            reply = await self._call(
-                "GET", path, what=what, params={**params, **cursor}, headers=headers, per_record=per_record
+            reply, items = await self._page(
+                path, {**params, **cursor}, what=what, headers=headers, per_record=per_record
             )
-            items: list[Any] = decode(reply, what, list)
             yield reply, items
             # A short page is the last one whatever the Link header says (DJCW, TRI stop the same way).
             if len(items) < size:
@@ -150,6 +149,25 @@ class ConnectWiseClient:
                     request_id=reply.request_id,
                 )
             cursor = following
+
+    async def _page(
+        self, path: str, params: dict[str, Any], *, what: str, headers: dict[str, str] | None, per_record: bool
+    ) -> tuple[Reply, list[Any]]:
+        """One page, asked for once more if its body is not a JSON list (a proxy's page, a cut body with
+        an honest length): a GET is safe to repeat, and one bad page would otherwise end the listing,
+        and with it the cycle's discovery, for every PO after it."""
+        for attempt in (1, 2):
+            reply = await self._call("GET", path, what=what, params=params, headers=headers, per_record=per_record)
+            try:
+                return reply, decode(reply, what, list)
+            except MalformedApiResponse as exc:
+                if attempt == 2:
+                    raise
+                # Counted with the transport's retries (summary, metrics, fault report), not logged each time.
+                self.stats.retries += 1
+                self.stats.retried["malformed"] += 1
+                _log.debug("%s; asking for that page once more", exc.message)
+        raise AssertionError("unreachable")
 
     async def _list(
         self, model: type[M], path: str, what: str, params: dict[str, Any] | None = None, *, per_record: bool = False
@@ -202,6 +220,25 @@ class ConnectWiseClient:
         if updated_since is not None:
             filters.append(condition("_info/lastUpdated", ">=", updated_since))
         return self.list_purchase_orders(conditions=all_of(*filters), custom_field_conditions=tracked(tracking_field))
+
+    async def iter_tracked_po_numbers(self, *, tracking_field: str) -> AsyncIterator[tuple[int, str | None]]:
+        """(id, poNumber) of every open tracked PO, the same listing as `iter_tracked_purchase_orders`
+        asked for those two fields only (`fields`, connectwise-psa.md §2.4): a few dozen bytes a PO."""
+        params: dict[str, Any] = {
+            "pageSize": self._settings.page_size,
+            "conditions": condition("closedFlag", "=", False),
+            "customFieldConditions": tracked(tracking_field),
+            "fields": "id,poNumber",
+        }
+        what = "purchase order numbers"
+        async for _reply, items in self._pages(PO_PATH, params, what=what, forward_only=True):
+            for item in items:
+                po_id = item.get("id") if isinstance(item, dict) else None
+                number = item.get("poNumber") if isinstance(item, dict) else None
+                if not isinstance(po_id, int) or not isinstance(number, str | None):
+                    _log.warning("skipping an unreadable entry of the %s: %.100r", what, item)
+                    continue
+                yield po_id, number
 
     async def get_purchase_order(self, po_id: int) -> PurchaseOrder:
         what = f"PO {po_id}"

@@ -7,9 +7,11 @@
     │   │                          service was refused (ConnectWise's PO listing, statuses), or
     │   │                          sync/credentials.py concluded it from evidence across POs or a probe
     │   ├── SetupError             ConnectWise lacks what the sync needs (custom field, statuses)
-    │   └── StoreUnavailable       orderbridge's own database cannot be opened (names the URL, no password)
+    │   ├── StoreUnavailable       orderbridge's own database cannot be opened (names the URL, no password)
+    │   └── LeaseLost              this writer no longer holds its tenant's writer lease: stop writing now
     ├── Retriable                  back off and try again later; nothing is wrong with the data
     │   ├── TransientError         429, 5xx, timeouts, connection resets
+    │   ├── TenantBusy             another process is writing to this tenant's ConnectWise right now
     │   └── (ApiError subclasses with retriable statuses)
     └── Skippable                  this PO only: record it, keep going with the others
         ├── MalformedResponse      a body that is not what the API promises (bad XML, HTML with 200)
@@ -68,6 +70,15 @@ class StoreUnavailable(Fatal):
 
 class TransientError(Retriable):
     pass
+
+
+class TenantBusy(Retriable):
+    """Another writer holds the tenant's writer lease (runners/writer.py); nothing was written."""
+
+
+class LeaseLost(Fatal):
+    """The writer lease expired or was taken over mid-cycle (runners/writer.py): writing on could
+    duplicate the other writer's notes, so the cycle ends before its next ConnectWise write."""
 
 
 class MalformedResponse(Skippable):

@@ -5,6 +5,7 @@ tracking custom field ticked, updated since DATE) and go through the engine's ow
 stage, events and report facts are exactly what a live sync would have recorded. What a live sync
 would also do is left out, because these events are old news: no notifications, no alert
 evaluation and no PO notes. Later live cycles see the events as recorded and stay quiet about them too.
+It writes to ConnectWise, so it holds the tenant's writer lease (runners/writer.py) unless it is a dry run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from orderbridge.connectwise.client import ConnectWiseClient, tracked
 from orderbridge.connectwise.conditions import condition
 from orderbridge.core.domain import PurchaseOrder
 from orderbridge.runners.operator import QuietHooks
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.sync.engine import Engine
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
@@ -53,8 +55,11 @@ async def run_backfill(tenant: Tenant, *, since: datetime, dry_run: bool = False
             page_size=settings.connectwise.page_size,
         )
 
-    engine = Engine(tenant, discover=discover, hooks=QuietHooks(settings, tenant.store, tenant.name))
-    return await engine.run_cycle(dry_run=dry_run)
+    hooks = QuietHooks(settings, tenant.store, tenant.name)
+    if dry_run:
+        return await Engine(tenant, discover=discover, hooks=hooks).run_cycle(dry_run=True)
+    async with tenant_writer(tenant, "orderbridge backfill").held() as lease:
+        return await Engine(tenant, discover=discover, hooks=hooks, fence=lease).run_cycle()
 
 
 def describe(summary: CycleSummary) -> Sequence[str]:

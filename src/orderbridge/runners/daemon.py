@@ -10,6 +10,11 @@ On SIGTERM/SIGINT it stops taking new work: discovery stops yielding POs, the PO
 the engine get `stop_deadline_s` to finish (their results are saved), and anything later is
 cancelled. A restart resumes from the store: the cursor, the schedule and the callback inbox.
 
+Each cycle runs under the tenant's writer lease (runners/writer.py), taken before and released after
+it, so a `sync --once` from cron or a second daemon can never write at the same moment. A tenant busy
+with another writer is not a failure: the loop logs who holds it and tries again after
+`failure_backoff_s`, without the doubling.
+
 The change-to-update delay is measured inside a cycle: the engine stamps a PO's activity with the
 moment it began syncing that PO (just before asking TD SYNNEX), and writes to ConnectWise right
 after; the cycle's end bounds the write from above. So the metric is "observed -> written, at most".
@@ -28,9 +33,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orderbridge.core.clock import Clock
+from orderbridge.core.errors import TenantBusy
 from orderbridge.core.redaction import redact
 from orderbridge.runners.metrics import DaemonMetrics, HealthReport, error_kind
 from orderbridge.runners.operator import live_engine
+from orderbridge.runners.writer import WriterLease, tenant_writer
 from orderbridge.store.cursors import first_write_per_po, next_due_at, stage_counts
 from orderbridge.store.inbox import mark_processed, pending_callbacks
 from orderbridge.store.setup_state import setup_changed_at
@@ -88,6 +95,7 @@ class Daemon:
         self.health_state = {tenant.name: TenantHealth() for tenant in tenants}
         self.discovery: dict[str, IncrementalDiscovery] = {}
         self.engines: dict[str, Engine] = {}
+        self.leases: dict[str, WriterLease] = {}
         for tenant in self.tenants:
             discovery = IncrementalDiscovery(
                 tenant.settings,
@@ -98,7 +106,10 @@ class Daemon:
                 stopping=self._stop.is_set,
             )
             self.discovery[tenant.name] = discovery
-            self.engines[tenant.name] = live_engine(tenant, discover=discovery)
+            lease = self.leases[tenant.name] = tenant_writer(tenant, "orderbridge run")
+            self.engines[tenant.name] = live_engine(
+                tenant, discover=discovery, fence=lease, duplicates=discovery.duplicates
+            )
 
     def stop(self) -> None:
         """Stop taking new work; safe to call from a signal handler (on the loop's thread)."""
@@ -144,6 +155,13 @@ class Daemon:
             except _Stopped:
                 _log.info("tenant %s: cycle cancelled at the stop deadline", tenant.name)
                 return
+            except TenantBusy as busy:
+                _log.warning("%s", busy.message)
+                state.cycles += 1
+                if self._enough(state):
+                    return
+                await self._pause(tenant, daemon.failure_backoff_s)
+                continue
             except Exception as exc:  # one tenant's failure must never end the others' loops
                 state.failures += 1
                 state.last_failed = True
@@ -181,8 +199,9 @@ class Daemon:
         discovery = self.discovery[tenant.name]
         listings = discovery.listings
         engine = self.engines[tenant.name]
-        cycle = asyncio.create_task(engine.run_cycle(due_only=True, force={p.po_id for p in pending}))
-        summary = await self._finish(cycle, tenant.settings.daemon.stop_deadline_s)
+        async with self.leases[tenant.name].held():
+            cycle = asyncio.create_task(engine.run_cycle(due_only=True, force={p.po_id for p in pending}))
+            summary = await self._finish(cycle, tenant.settings.daemon.stop_deadline_s)
         # A listing cut short (stop, or a page that failed) commits nothing, so the next cycle lists that
         # range again, and the callbacks it may not have reached stay pending, so they are forced again.
         listed_all = discovery.commit() is not None if discovery.listings > listings else True

@@ -25,6 +25,7 @@ from orderbridge.core.domain import Stage
 from orderbridge.core.terminal import for_terminal
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.simulators.serve import SimulatorPair, running_simulators
 from orderbridge.store import Store
 from orderbridge.store.alerts import open_alerts
@@ -72,8 +73,11 @@ async def run_demo(*, cycles: int, orders: int, out: Console, start: datetime | 
         out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
         out.print(f"Carrier simulators (EasyPost, UPS, FedEx) {sims.carriers_url}")
         out.print(f"{orders} purchase orders marked 'Send to TDS'; simulated time starts {_day(sims)}")
-        async with open_tenant(settings, clock=sims.clock) as tenant:
-            engine = live_engine(tenant)
+        async with (
+            open_tenant(settings, clock=sims.clock) as tenant,
+            tenant_writer(tenant, "orderbridge demo").held() as lease,
+        ):
+            engine = live_engine(tenant, fence=lease)
             report = await run_setup(settings, tenant.connectwise)
             out.print("setup: " + "; ".join(report.lines()))
             for number in range(1, cycles + 1):

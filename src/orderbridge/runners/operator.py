@@ -24,7 +24,8 @@ from orderbridge.notify.send import NotifyResult, notify
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.facts import FactsRow, load_facts, save_facts
-from orderbridge.sync.engine import Discover, Engine
+from orderbridge.sync.duplicates import DuplicateNumbers
+from orderbridge.sync.engine import Discover, Engine, Fence
 from orderbridge.sync.tenant import Tenant
 
 log = logging.getLogger("orderbridge.alerts")
@@ -139,9 +140,24 @@ class QuietHooks(OperatorHooks):
         return None
 
 
-def live_engine(tenant: Tenant, *, discover: Discover | None = None, rng: random.Random | None = None) -> Engine:
+def live_engine(
+    tenant: Tenant,
+    *,
+    discover: Discover | None = None,
+    rng: random.Random | None = None,
+    fence: Fence | None = None,
+    duplicates: DuplicateNumbers | None = None,
+) -> Engine:
     """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications).
-    Its listing is of tracked POs (the default one, or the daemon's incremental one), so an empty one
-    checks the tracking custom field exists."""
+    `fence` is the writer lease the runner holds (runners/writer.py). Its listing is of tracked POs (the
+    default one, or the daemon's incremental one), so an empty one checks the tracking custom field exists."""
     hooks = OperatorHooks(tenant.settings, tenant.store, tenant.name)
-    return Engine(tenant, discover=discover, hooks=hooks, rng=rng, check_tracking_field=True)
+    return Engine(
+        tenant,
+        discover=discover,
+        hooks=hooks,
+        rng=rng,
+        fence=fence,
+        duplicates=duplicates,
+        check_tracking_field=True,
+    )

@@ -5,7 +5,8 @@ already synced should reflect the new rules without waiting for TD SYNNEX to say
 Replay runs the engine's own cycle (plan, apply, ledger: no second copy of the sync logic) with an
 observer that serves each PO's latest stored answer instead of calling TD SYNNEX. ConnectWise is read
 fresh (the PO and its lines), so the plan is the difference between the new rules and what
-ConnectWise holds now: a second replay finds nothing to do and writes nothing.
+ConnectWise holds now: a second replay finds nothing to do and writes nothing. It writes, so it holds
+the tenant's writer lease (runners/writer.py) unless it is a dry run.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from zoneinfo import ZoneInfo
 from orderbridge.core.domain import Invoice, PurchaseOrder
 from orderbridge.core.errors import Skippable
 from orderbridge.runners.operator import QuietHooks
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.store import TrackedOrder
 from orderbridge.store.payloads import TDSYNNEX, Payload, latest_payloads, payload_po_ids
-from orderbridge.sync.engine import Engine
+from orderbridge.sync.engine import Engine, Fence
 from orderbridge.sync.observe import Observation, Observer, fingerprint
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
@@ -75,10 +77,16 @@ async def run_replay(
         for po_id in ids:
             yield await tenant.connectwise.get_purchase_order(po_id)
 
-    engine = Engine(
-        tenant,
-        discover=discover,
-        observer=StoredObserver(tenant, stored, ZoneInfo(tenant.settings.tdsynnex.timezone)),
-        hooks=QuietHooks(tenant.settings, tenant.store, tenant.name),
-    )
-    return await engine.run_cycle(dry_run=dry_run)
+    def engine(fence: Fence | None) -> Engine:
+        return Engine(
+            tenant,
+            discover=discover,
+            observer=StoredObserver(tenant, stored, ZoneInfo(tenant.settings.tdsynnex.timezone)),
+            hooks=QuietHooks(tenant.settings, tenant.store, tenant.name),
+            fence=fence,
+        )
+
+    if dry_run:
+        return await engine(None).run_cycle(dry_run=True)
+    async with tenant_writer(tenant, "orderbridge replay").held() as lease:
+        return await engine(lease).run_cycle()

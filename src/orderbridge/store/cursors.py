@@ -93,10 +93,31 @@ def active_count(store: Store, tenant: str, now: datetime) -> int:
         return int(connection.execute(query).scalar_one())
 
 
-def park(store: Store, tenant: str, po_ids: Iterable[int], now: datetime) -> int:
+def park(store: Store, tenant: str, po_ids: Iterable[int], now: datetime, *, only_due: bool = True) -> int:
     """Stop asking for due POs that ConnectWise no longer lists as tracked and open (closed, unticked,
-    deleted), or they would be due, and asked for by id, in every cycle forever. Returns rows parked."""
-    return _reschedule(store, tenant, po_ids, now + PARKED_FOR, tracked_orders.c.next_check_at <= now)
+    deleted), or they would be due, and asked for by id, in every cycle forever. Returns rows parked.
+    `only_due=False` parks any of them not parked yet (`sync --once` asks by id whether due or not)."""
+    column = tracked_orders.c.next_check_at
+    only = column <= now if only_due else column.is_(None) | (column <= now + PARK_HORIZON)
+    return _reschedule(store, tenant, po_ids, now + PARKED_FOR, only)
+
+
+def unclosed_ids(store: Store, tenant: str, now: datetime) -> list[int]:
+    """Ids of the tenant's POs the store still holds as open: no CLOSED stage recorded and not parked.
+    A listing of open POs should return each; one it does not was closed or unticked since, maybe by
+    our own last write just before a crash (sync/listing.py)."""
+    stage, column = tracked_orders.c.stage, tracked_orders.c.next_check_at
+    query = (
+        select(tracked_orders.c.po_id)
+        .where(
+            tracked_orders.c.tenant == tenant,
+            stage.is_(None) | (stage < int(Stage.CLOSED)),
+            column.is_(None) | (column <= now + PARK_HORIZON),
+        )
+        .order_by(tracked_orders.c.po_id)
+    )
+    with store.reading() as connection:
+        return [int(po_id) for (po_id,) in connection.execute(query)]
 
 
 def unpark(store: Store, tenant: str, po_ids: Iterable[int], now: datetime) -> int:

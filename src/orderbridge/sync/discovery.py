@@ -13,6 +13,10 @@ while fewer than about a fifth of the POs are due, the usual case with a stage-b
 most are due at once (a restart after a long stop) the full listing wins. `_listing` decides per
 cycle from the actual counts and URL lengths. Due POs are fetched by id whether open or closed, so a
 PO we closed just before a crash is seen once more and its close recorded (see `_still_ours`).
+
+Shared PO numbers (sync/duplicates.py) are looked for before each full listing only: the light listing
+costs what a full listing costs in calls, and incremental cycles exist to avoid those. Between two full
+listings the last result stands, so a number shared since then is caught at the next full listing.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from orderbridge.store.cursors import (
     save_cursor,
     unpark,
 )
+from orderbridge.sync.duplicates import DuplicateNumbers
 
 MAX_URL = 2000  # ConnectWise's documented URL limit (DG "URL Max Length")
 BATCH = 200  # POs held back at once, so parked ones can be woken up before the engine loads them
@@ -97,6 +102,26 @@ def by_id_condition(ids: Iterable[int]) -> str:
     return condition("id", "in", list(ids))
 
 
+def still_ours(po: PurchaseOrder, settings: Settings) -> bool:
+    """Open, or closed by us: a crash can land between our closing write and its record (and notes),
+    and a closed PO is in no listing, so a PO we closed is yielded once more to finish the job.
+    A PO a person closed (another status) is theirs: it is parked with the unticked ones."""
+    if not po.closed_flag:
+        return True
+    return po.status is not None and (po.status.name or "").casefold() == settings.statuses.closed.casefold()
+
+
+def list_by_ids(cw: ConnectWiseClient, settings: Settings, ids: Sequence[int]) -> AsyncIterator[PurchaseOrder]:
+    """The tracked POs among `ids`, open or closed: one listing call for ids `chunk_ids` grouped."""
+    # A record it cannot read raises rather than being skipped: a gap here would read as "gone" and park it.
+    return cw.list_purchase_orders(
+        conditions=by_id_condition(ids),
+        custom_field_conditions=tracked(settings.connectwise.tracking_field),
+        what="purchase orders by id",
+        skip_unreadable=False,
+    )
+
+
 class IncrementalDiscovery:
     """The daemon's `discover` source for one tenant's engine. Call it once per cycle, then `commit()` on success."""
 
@@ -109,6 +134,7 @@ class IncrementalDiscovery:
         store: Store,
         clock: Clock,
         stopping: Callable[[], bool] = lambda: False,
+        duplicates: DuplicateNumbers | None = None,
     ) -> None:
         self.settings = settings
         self.tenant = tenant
@@ -116,6 +142,8 @@ class IncrementalDiscovery:
         self.store = store
         self.clock = clock
         self.stopping = stopping
+        # Give the engine this same object: the full listing refreshes it, the engine reads it.
+        self.duplicates = duplicates if duplicates is not None else DuplicateNumbers()
         self.report = DiscoveryReport()
         self.listings = 0  # how many listings began: tells the daemon whether the engine used this one
         self._pending: DiscoveryCursor | None = None
@@ -165,6 +193,8 @@ class IncrementalDiscovery:
         returned: set[int] = set()
         if full:
             self.report.mode = "full"
+            numbers = self.cw.iter_tracked_po_numbers(tracking_field=self.settings.connectwise.tracking_field)
+            await self.duplicates.refresh(numbers)
             listing = self.cw.iter_tracked_purchase_orders(tracking_field=self.settings.connectwise.tracking_field)
             async for batch in _batches(listing):
                 returned.update(po.id for po in batch)
@@ -201,12 +231,7 @@ class IncrementalDiscovery:
         return pending
 
     def _still_ours(self, po: PurchaseOrder) -> bool:
-        """Open, or closed by us: a crash can land between our closing write and its record (and notes),
-        and a closed PO is in no listing, so a due PO we closed is yielded once more to finish the job.
-        A PO a person closed (another status) is theirs: it is parked with the unticked ones."""
-        if not po.closed_flag:
-            return True
-        return po.status is not None and (po.status.name or "").casefold() == self.settings.statuses.closed.casefold()
+        return still_ours(po, self.settings)
 
     def _fresh(
         self, batch: Sequence[PurchaseOrder], seen: set[int], newest: list[datetime], *, track_cursor: bool = True
@@ -219,13 +244,7 @@ class IncrementalDiscovery:
         return fresh
 
     def _by_ids(self, ids: Sequence[int]) -> AsyncIterator[PurchaseOrder]:
-        # A record it cannot read raises rather than being skipped: a gap here would read as "gone" and park it.
-        return self.cw.list_purchase_orders(
-            conditions=by_id_condition(ids),
-            custom_field_conditions=self._custom,
-            what="purchase orders by id",
-            skip_unreadable=False,
-        )
+        return list_by_ids(self.cw, self.settings, ids)
 
     def _full_calls(self, now: datetime) -> int:
         tracked = active_count(self.store, self.tenant, now)

@@ -24,10 +24,12 @@ from orderbridge.rules.schedule import next_check
 from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
-from orderbridge.sync.apply import Applied, apply_plan
+from orderbridge.sync.apply import Applied, Fence, apply_plan
 from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
 from orderbridge.sync.credentials import CONNECTWISE, TDSYNNEX, CredentialsJudge, credential_checks
+from orderbridge.sync.duplicates import DuplicateNumbers
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
+from orderbridge.sync.listing import tracked_listing
 from orderbridge.sync.observe import Observer
 from orderbridge.sync.quiet import Quiet, cycle_signature
 from orderbridge.sync.statuses import tenant_statuses
@@ -94,11 +96,13 @@ class _Cycle:
 
 class Engine:
     """Runs cycles for one tenant. Every variant of a cycle is chosen here, at construction: `discover`
-    (which POs a cycle looks at; default: every open tracked PO, one call per 1,000), `observer` (where
-    the answers come from; default: TD SYNNEX through the tenant's clients), `hooks` (the operator's
-    view: facts, alerts, notifications; default: none) and `check_tracking_field` (an empty listing
-    checks the custom field exists; default: with the default `discover`). Nothing is swapped in after
-    construction."""
+    (which POs a cycle looks at; default: sync/listing.py, every open tracked PO, one call per 1,000,
+    and by id the ones the store still holds open), `observer` (where the answers come from; default:
+    TD SYNNEX through the tenant's clients), `hooks` (the operator's view: facts, alerts, notifications;
+    default: none), `fence` (the writer lease, checked before every ConnectWise write; default: none),
+    `duplicates` (POs sharing a PO number, refused; refreshed by the default discovery or by the one
+    given) and `check_tracking_field` (an empty listing checks the custom field exists; default: with
+    the default `discover`). Nothing is swapped in after construction."""
 
     def __init__(
         self,
@@ -109,6 +113,8 @@ class Engine:
         hooks: CycleHooks | None = None,
         rng: random.Random | None = None,
         check_tracking_field: bool | None = None,
+        fence: Fence | None = None,
+        duplicates: DuplicateNumbers | None = None,
     ) -> None:
         settings = tenant.settings
         self.settings = settings
@@ -125,6 +131,9 @@ class Engine:
         listing = discover is None if check_tracking_field is None else check_tracking_field
         caption = settings.connectwise.tracking_field
         self.tracking_field = TrackingFieldCheck(tenant.connectwise, caption, tenant.clock) if listing else None
+        self.fence = fence
+        self.duplicates = duplicates if duplicates is not None else DuplicateNumbers()
+        self._dry_run = False  # the running cycle's, for the default discovery (a dry run parks nothing)
         self.workers = max(1, settings.tdsynnex.concurrency * 2)
         # One PO's refused-looking answer fails that PO; these decide when a whole service refuses (credentials.py).
         self.credential_checks = credential_checks(
@@ -139,7 +148,15 @@ class Engine:
         )
 
     def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
-        return self.cw.iter_tracked_purchase_orders(tracking_field=self.settings.connectwise.tracking_field)
+        return tracked_listing(
+            self.settings,
+            tenant=self.tenant,
+            connectwise=self.cw,
+            store=self.store,
+            clock=self.clock,
+            duplicates=self.duplicates,
+            dry_run=self._dry_run,
+        )
 
     async def run_cycle(
         self,
@@ -152,6 +169,7 @@ class Engine:
         """One cycle. `due_only` skips POs whose next check is still ahead (the daemon's mode);
         `force` names PO ids to check regardless (a ConnectWise callback asked for them)."""
         started = self.clock.now()
+        self._dry_run = dry_run
         shipment_methods = tuple(await self.cw.list_shipment_methods())
         hooks = None if dry_run else self.hooks
         if hooks is not None:
@@ -280,6 +298,8 @@ class Engine:
                     f"PO id {po.id} has no PO number, so TD SYNNEX cannot be asked about it; "
                     "enter the PO number that was sent to TD SYNNEX"
                 )
+            if (shared := self.duplicates.problem(po.id)) is not None:
+                raise InvalidPurchaseOrder(shared)
             seen = await self.observer.observe(
                 po, po_number, tracked, item.invoices, signature=cycle.signature, now=now
             )
@@ -303,7 +323,7 @@ class Engine:
                 summary.planned.extend(PlannedChange(label, change) for change in plan.changes)
                 self._count(summary, plan)
                 return None
-            applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes)
+            applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes, fence=self.fence)
             cycle.credentials.accepted(CONNECTWISE)
             summary.writes += applied.writes
             self._count(summary, plan)
@@ -402,4 +422,4 @@ class _PlanProblem(Exception):
         self.cause = cause
 
 
-__all__ = ["Applied", "CycleHooks", "Engine", "Progress"]
+__all__ = ["Applied", "CycleHooks", "Engine", "Fence", "Progress"]

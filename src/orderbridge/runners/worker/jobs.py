@@ -3,6 +3,10 @@
 Kept apart from `app.py` (which only declares tasks, locks and schedules) so the same bodies can be
 read, and called, without a queue. The sync code is the engine's, unchanged: a job opens the tenant,
 runs one due-only cycle that also forces the POs callbacks asked about, then closes those callbacks.
+
+procrastinate's job lock keeps two workers off one tenant, but not a cron `sync --once` or a `replay`:
+so the cycle also runs under the tenant's writer lease (runners/writer.py). A job that finds the tenant
+busy ends without a cycle (the tenant stays due, so the next tick queues it again).
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from datetime import datetime
 from orderbridge.config import Settings
 from orderbridge.config.directory import TenantDirectory
 from orderbridge.core.clock import Clock, SystemClock
-from orderbridge.core.errors import OrderbridgeError
+from orderbridge.core.errors import OrderbridgeError, TenantBusy
 from orderbridge.core.redaction import redact
 from orderbridge.runners.operator import live_engine
+from orderbridge.runners.writer import tenant_writer
 from orderbridge.store import ActivityEntry, Store
 from orderbridge.store.inbox import mark_processed, pending_callbacks
 from orderbridge.sync.summary import CycleSummary
@@ -46,7 +51,8 @@ class WorkerRuntime:
 
 
 async def sync_tenant_once(runtime: WorkerRuntime, tenant: str) -> CycleSummary | None:
-    """One cycle for `tenant`; None when it is no longer configured (its queued job just ends)."""
+    """One cycle for `tenant`; None when it is no longer configured or another process is writing to it
+    (its queued job just ends)."""
     settings = runtime.tenants.settings_for(tenant)
     if settings is None:
         _log.warning("job for tenant %s skipped: not in the configuration any more", tenant)
@@ -55,15 +61,22 @@ async def sync_tenant_once(runtime: WorkerRuntime, tenant: str) -> CycleSummary 
     pending = pending_callbacks(store, tenant)
     started = runtime.clock.now()
     try:
-        async with open_tenant(
-            settings,
-            store=store,
-            transports=runtime.transports(tenant),
-            clock=runtime.clock,
-            sleep=runtime.sleep,
-            name=tenant,
-        ) as opened:
-            summary = await live_engine(opened).run_cycle(due_only=True, force={p.po_id for p in pending})
+        async with (
+            open_tenant(
+                settings,
+                store=store,
+                transports=runtime.transports(tenant),
+                clock=runtime.clock,
+                sleep=runtime.sleep,
+                name=tenant,
+            ) as opened,
+            tenant_writer(opened, "orderbridge worker").held() as lease,
+        ):
+            engine = live_engine(opened, fence=lease)
+            summary = await engine.run_cycle(due_only=True, force={p.po_id for p in pending})
+    except TenantBusy as busy:
+        _log.info("job for tenant %s skipped: %s", tenant, busy.message)
+        return None
     except Exception as exc:
         _record_failure(store, tenant, started, runtime.clock.now(), exc)
         raise

@@ -1,14 +1,14 @@
 """Stage status ids, the setup mark, and why a tracked order last failed (issue 15: operator signals).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-04
 
 `stage_statuses` keeps the ConnectWise status id of each TDS stage per tenant, so a status a person
 renamed is still found (rules/statuses.py). `setup_marks` stamps when `orderbridge setup` last ran, so
 the daemon wakes up for it. `tracked_orders.failure_cause` says whether a PO's last failure was its own
 ("po"), a service's ("service") or ConnectWise's setup ("setup"): setup makes the last kind due at once.
-Numbered 0008 because 0007 is reserved for the writer leases; the chain is joined when both land.
+Follows 0007 (the writer leases).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
