@@ -97,6 +97,9 @@ class StatusNames(Section):
 
 
 class HttpSettings(Section):
+    # A rejected value is not echoed back: `proxy` may carry a password.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
     timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=4, ge=1, le=20)
