@@ -11,7 +11,9 @@ through each client path named by `--paths`, printing one JSON line per path:
 - `service-httpx`: ServiceHTTP over httpx's own transport (httpcore), the comparison path.
 
 CPU is `time.process_time()` of this process over the measured requests, after a warm-up that opens
-every connection, so connection set-up is not in the figure.
+every connection, so connection set-up is not in the figure. `--delay-ms` makes the server wait that
+long before each answer, as a real service does: exchanges then no longer arrive in batches, and each
+step of an exchange costs an event-loop turn of its own, which is what a sync cycle pays.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ ANSWER = b'<?xml version="1.0" encoding="UTF-8"?><SynnexB2B><OrderStatusResponse
 ANSWER += b"</OrderStatusResponse></SynnexB2B>"
 
 
+DELAY_S = 0.0  # set in the server process from --delay-ms
+
+
 async def _answer_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """The fixed answer, whatever was asked (the request body is drained so keep-alive holds)."""
     if scope["type"] != "http":
@@ -46,13 +51,18 @@ async def _answer_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     while more:
         message = await receive()
         more = message.get("more_body", False)
+    if DELAY_S:
+        await asyncio.sleep(DELAY_S)
     headers = [(b"content-type", b"application/xml"), (b"content-length", str(len(ANSWER)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": ANSWER})
 
 
-def _serve() -> None:
+def _serve(delay_ms: float) -> None:
     from orderbridge.simulators.serve import start_server
+
+    global DELAY_S
+    DELAY_S = delay_ms / 1000
 
     server = start_server(_answer_app)
     sys.stdout.write(json.dumps({"url": server.url}) + "\n")
@@ -135,13 +145,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--paths", default="service,aiohttp", help="comma-separated: service,aiohttp,service-httpx")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="server wait before each answer")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args(argv)
     if args.serve:
-        _serve()
+        _serve(args.delay_ms)
         return
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tools.bench.http", "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    child = subprocess.Popen(  # noqa: S603 (our own module, our own float)
+        [sys.executable, "-m", "tools.bench.http", "--serve", "--delay-ms", str(args.delay_ms)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     try:
         out: IO[bytes] | None = child.stdout

@@ -37,7 +37,6 @@ from orderbridge.http.tls import ssl_context
 
 _NOT_FORWARDED = frozenset({b"host", b"content-length", b"transfer-encoding"})  # aiohttp frames the request
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # aiohttp's own rule: any control character but TAB
-_HTTP11 = {"http_version": b"HTTP/1.1"}
 _HEADER_SETS_KEPT = 256
 
 
@@ -192,7 +191,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except ValueError as exc:  # aiohttp's own refusal of a header it will not write
             raise httpx.LocalProtocolError(str(exc)) from exc
         return httpx.Response(
-            status_code=response.status, headers=response.raw_headers, stream=RawBody(response), extensions=_HTTP11
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=RawBody(response),
+            extensions={"http_version": b"HTTP/1.1"},
         )
 
     async def aclose(self) -> None:
