@@ -65,6 +65,16 @@ def test_sim_serves_the_seeded_demo_book_on_loopback() -> None:
 
         order = parse_status_response(answer.content, tz=ZoneInfo("America/Los_Angeles"))
         assert order.po_number == "PO-1001" and order.lines
+        # The banner is printed once the third server (the carriers') is up: wait for it before stopping.
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{carriers_port}/_sim/requests")
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        time.sleep(0.5)
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=20)

@@ -1,6 +1,6 @@
 """SSRF through configured URLs (reliability-security.md §4.5 tests 1, 3, 6): the bad-URL list fails at
 configuration time, before any socket opens; redirects are never followed and credentials never reach
-the redirect target; environment proxies are ignored."""
+the redirect target; a host in NO_PROXY never goes through an environment proxy."""
 
 from __future__ import annotations
 
@@ -132,9 +132,13 @@ async def test_connectwise_redirects_are_not_followed_and_credentials_stay_home(
     assert PRIVATE_KEY not in str(caught.value) and "127.0.0.1" in str(caught.value)
 
 
-async def test_environment_proxies_are_ignored(
+async def test_no_proxy_keeps_calls_and_credentials_away_from_an_environment_proxy(
     canary: LoopbackServer, loopback: Callable[..., LoopbackServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Environment proxies are honoured since issue 14 (operators behind a corporate proxy), so this
+    # guards the other side: a host in NO_PROXY is reached directly, and neither the call nor its
+    # Authorization header reaches the proxy; a proxy the engine cannot use (socks) is never half-used.
+    # (The callback signing-key fetch, callbacks/keys.py, still ignores every proxy.)
     def ok(handler: http.server.BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Length", "2")
@@ -144,9 +148,16 @@ async def test_environment_proxies_are_ignored(
     server = loopback(ok)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.setenv(name, canary.url)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("NO_PROXY", "example.com,127.0.0.1")
+    monkeypatch.setenv("no_proxy", "example.com,127.0.0.1")
     async with ServiceHTTP(ServicePolicy("svc"), headers={"Authorization": "Basic c2VjcmV0"}) as http_client:
         reply = await http_client.request("GET", server.url + "/direct")
     assert reply.status == 200 and len(server.hits) == 1
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name)
+    for name in ("HTTP_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "socks5://127.0.0.1:1")
+    async with ServiceHTTP(ServicePolicy("svc"), headers={"Authorization": "Basic c2VjcmV0"}) as http_client:
+        reply = await http_client.request("GET", server.url + "/direct")
+    assert reply.status == 200 and len(server.hits) == 2
     assert canary.hits == []

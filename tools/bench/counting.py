@@ -10,7 +10,7 @@ from collections import Counter
 
 import httpx
 
-from orderbridge.http.wire import WireRequest, WireTransport
+from orderbridge.http import production_transport
 
 _PO = r"/procurement/purchaseorders"
 _RULES = (
@@ -40,20 +40,16 @@ class CountingTransport(httpx.AsyncBaseTransport):
     def __init__(self, counts: Counter[str], *, connections: int) -> None:
         self.counts = counts
         # The transport production builds (ServiceHTTP without a transport), so the CPU is its own.
-        self._inner = WireTransport(connections)
-        self._kinds: dict[tuple[str, str], str] = {}  # a cycle sends the same few URLs again and again
+        self._inner = production_transport(connections=connections)
+        self._kinds: dict[tuple[str, bytes], str] = {}  # a cycle sends the same few URLs again and again
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.counts[kind_of(request.method, request.url.path)] += 1
-        return await self._inner.handle_async_request(request)
-
-    async def send_wire(self, request: WireRequest) -> httpx.Response:
-        # ServiceHTTP hands plain calls over as bytes (http_request.py); they count the same.
-        kind = self._kinds.get((request.method, request.url))
+        method, url = request.method, request.url
+        kind = self._kinds.get((method, url.raw_path))
         if kind is None:
-            kind = self._kinds[(request.method, request.url)] = kind_of(request.method, httpx.URL(request.url).path)
+            kind = self._kinds[(method, url.raw_path)] = kind_of(method, url.path)
         self.counts[kind] += 1
-        return await self._inner.send_wire(request)
+        return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
         await self._inner.aclose()

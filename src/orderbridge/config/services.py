@@ -7,9 +7,14 @@ readable; `orderbridge.config` re-exports every name, and that is the import to 
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from orderbridge.core.redaction import register_secret
 
 STORE_BACKENDS = ("sqlite", "postgresql")
 STORE_EXAMPLES = "sqlite:///path/orderbridge.db or postgresql+psycopg://user:password@host/database"
@@ -112,6 +117,9 @@ class StatusNames(Section):
 
 
 class HttpSettings(Section):
+    # A rejected value is not echoed back: `proxy` may carry a password.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
     timeout_s: float = Field(default=30.0, gt=0)
     connect_timeout_s: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=4, ge=1, le=20)
@@ -125,6 +133,64 @@ class HttpSettings(Section):
     allowed_private_origins: tuple[str, ...] = Field(
         default=(), description="exact origins (https://10.0.0.5:8443) of on-premise hosts on internal addresses"
     )
+    proxy: SecretStr | None = Field(
+        default=None,
+        description="http:// forward proxy for every outbound call (overrides HTTPS_PROXY/HTTP_PROXY; NO_PROXY "
+        "still applies); credentials may be in it and are never shown",
+    )
+    ca_bundle: str | None = Field(
+        default=None, description="PEM file of extra CA certificates trusted on top of the system trust store"
+    )
+    keepalive_expiry_s: float = Field(
+        default=15.0, gt=0, le=3600, description="an idle pooled connection is closed after this many seconds"
+    )
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        problem = proxy_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        password = urlsplit(value.get_secret_value().strip()).password
+        if password:  # kept out of every log line and error, whole URL and password alone
+            register_secret(value.get_secret_value().strip())
+            register_secret(password)
+        return value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_loads(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ValueError(f"{value!r} is not a file; give the path of a PEM file of CA certificates")
+        try:
+            # A bare context: loading the bundle alone shows whether it parses, without the system store.
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
+        except (ssl.SSLError, OSError) as exc:
+            raise ValueError(f"{value!r} holds no readable PEM CA certificate ({exc.__class__.__name__})") from None
+        return str(path)
+
+
+def proxy_problem(url: str) -> str | None:
+    """What is wrong with a forward-proxy URL, or None. Only http:// proxies: TLS to the proxy itself
+    (https://) and SOCKS are not supported by the HTTP engine (aiohttp). The URL is never quoted back,
+    because it may carry a password."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "http":
+        return "the proxy must be an http:// URL (https:// and socks proxies are not supported)"
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return "the proxy URL has an invalid port"
+    if not parts.hostname:
+        return "the proxy URL names no host"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return "the proxy URL must be http://[user:password@]host[:port] with no path or query"
+    return None
 
 
 class SyncSettings(Section):

@@ -1,6 +1,6 @@
 """Reading a response body under a byte cap: our own bounded decompression and truncation check.
 
-Split from `http.py` because it is the part that defends memory: httpx decompresses each network
+Split from `client.py` because it is the part that defends memory: httpx decompresses each network
 chunk in one call, so a small gzip chunk can expand a thousandfold before any cap sees it (and an
 in-process transport may hand over the whole body as one chunk). Here every `decompress` call is
 given an output bound, so the cap holds while decoding, not after.
@@ -103,7 +103,7 @@ async def read_body(
         if decoded_size > cap:
             raise BodyTooLarge(decoded=True)
         chunks.append(chunk)
-    # Over a socket h11 notices a short body itself; an in-process transport does not, so both
+    # Over a socket the transport's parser notices a short body itself; an in-process one does not, so both
     # paths get the same answer from this check.
     if expect_body and declared is not None and raw_size < declared:
         raise BodyTruncated(f"{raw_size} of {declared} bytes")

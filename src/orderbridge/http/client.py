@@ -2,9 +2,12 @@
 
 Retries use tenacity (well kept, async-aware); this module only states the policy: which failures
 are worth another try, how long to wait (honouring Retry-After), and which calls are safe to repeat.
-A call that provably never reached the server (429, connection refused, connect or pool timeout) is
-repeated whatever its method; anything after the request left (5xx, read timeout, reset, short body)
-only when the call is idempotent. Redirects are never followed, because an authenticated call
+A call that provably never reached the server (429, connection refused, connect or pool timeout, a
+proxy that would not connect us) is repeated whatever its method; anything after the request left (5xx,
+read timeout, reset, short body) only when the call is idempotent. The transport never repeats a call
+on its own (`transport.py`), so this is the only place that decides. A certificate the trust store does
+not accept, and a header the transport refuses to send, end the call at once with an error that says
+what to fix: repeating cannot help. Redirects are never followed, because an authenticated call
 redirected to another host would hand it our credentials. Bodies are read by `body.py` under a
 byte cap that also bounds decompression; the rate limit and Retry-After live in `timing.py`.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -25,14 +29,14 @@ from orderbridge.http.body import BodyTooLarge, BodyTruncated, BodyUndecodable, 
 from orderbridge.http.policy import CallStats, Reply, ServicePolicy, failure_reason, path_of, where_of
 from orderbridge.http.request import RequestBuilder
 from orderbridge.http.timing import Monotonic, RateLimiter, Sleep, parse_retry_after
-from orderbridge.http.wire import WireBody, WireRequest, default_transport
+from orderbridge.http.transport import RawBody, production_transport
 
 __all__ = ["JITTER", "ServiceHTTP"]
 
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Failures where the server did nothing with the request, so even a POST may be sent again.
-NOT_SENT = frozenset({"429", "connect", "connect-timeout", "pool-timeout"})
+NOT_SENT = frozenset({"429", "connect", "connect-timeout", "pool-timeout", "proxy"})
 
 # Where backoff jitter comes from when no `rng` is passed. One shared source, so a harness that needs a
 # reproducible run (faultreport) can seed it once instead of reaching into every client.
@@ -54,7 +58,11 @@ class ServiceHTTP:
     It sends straight through an httpx transport rather than an httpx.AsyncClient: the client's layers
     (auth and redirect flows, cookie jar, per-request merging) cost about as much CPU per call as the
     network work, and we use none of them per call. What they did once is done here once: base URL,
-    default headers, the Basic auth header, timeouts. No cookies are kept between calls."""
+    default headers, the Basic auth header, timeouts. No cookies are kept between calls.
+
+    Without `transport=`, calls go through the production transport (aiohttp, `transport.py`) made from
+    the policy: `concurrency` connections, `keepalive_expiry_s`, `proxy` (or the environment's), and the
+    system trust store plus `ca_bundle`."""
 
     def __init__(
         self,
@@ -74,14 +82,13 @@ class ServiceHTTP:
         self._uniform = (rng or JITTER).uniform
         self._semaphore = asyncio.Semaphore(policy.concurrency)
         self._limiter = RateLimiter(policy.requests_per_minute, monotonic=monotonic, sleep=sleep)
-        # Production gets the lean keep-alive transport (http_wire.py); tests mount simulators in-process.
-        self._transport = transport if transport is not None else default_transport(policy.concurrency)
+        # Tests mount simulators in-process (httpx.ASGITransport); production passes nothing.
+        self._transport = transport if transport is not None else _production(policy)
         self._requests = RequestBuilder(
             base_url=base_url,
             headers=headers,
             auth=auth,
             timeout=httpx.Timeout(policy.timeout_s, connect=policy.connect_timeout_s),
-            wire=getattr(self._transport, "send_wire", None),
         )
 
     async def __aenter__(self) -> ServiceHTTP:
@@ -191,16 +198,12 @@ class ServiceHTTP:
                 # httpx timeouts are per read; this bounds the whole exchange (a slow drip of bytes too).
                 async with asyncio.timeout(max(policy.timeout_s, policy.connect_timeout_s)):
                     request = await self._requests.build(method, url, kwargs)
-                    if isinstance(request, WireRequest):
-                        assert self._requests.wire is not None  # only built for a transport that sends them
-                        response = await self._requests.wire(request)
-                    else:
-                        response = await self._transport.handle_async_request(request)
+                    response = await self._transport.handle_async_request(request)
                     stream = response.stream
                     try:
                         content = await self._read(method, response)
                     finally:  # hands the connection back (or closes it)
-                        await (stream.aclose() if isinstance(stream, WireBody) else response.aclose())
+                        await (stream.aclose() if isinstance(stream, RawBody) else response.aclose())
             except (httpx.HTTPError, TimeoutError, BodyTruncated, BodyTooLarge, BodyUndecodable) as exc:
                 problem = exc
         if problem is not None:
@@ -238,7 +241,7 @@ class ServiceHTTP:
         cap = self.policy.max_response_bytes
         expect_body = method != "HEAD" and response.status_code not in (204, 304)
         stream = response.stream
-        if isinstance(stream, WireBody):  # ours: never read before, framing headers at hand
+        if isinstance(stream, RawBody):  # the production transport's: never read before, framing at hand
             return await read_body(
                 stream.__aiter__(),
                 content_encoding=stream.content_encoding,
@@ -267,6 +270,20 @@ class ServiceHTTP:
         """Our error for a failed exchange. Only the class name of a transport error is kept: its text can
         quote the URL, and httpx's own exceptions never leave this module."""
         service = self.policy.service
+        if isinstance(exc, httpx.LocalProtocolError):  # refused before sending: the request itself is wrong
+            self.stats.calls[(method, "not-sent")] += 1
+            return RequestRejected(
+                f"{method} {path_of(url)}: {exc}; check the configured values sent as headers", service=service
+            )
+        untrusted = _untrusted_certificate(exc)
+        if untrusted is not None:
+            self.stats.calls[(method, "tls")] += 1
+            host = httpx.URL(self._requests.absolute(url)).host
+            return TransientApiError(
+                f"{method} {path_of(url)}: TLS certificate of {host} not trusted ({untrusted}); add the issuing "
+                "CA to the system trust store or name its PEM file in [http] ca_bundle",
+                service=service,
+            )
         reason = failure_reason(exc)
         if reason is not None:
             self.stats.calls[(method, reason)] += 1
@@ -281,3 +298,25 @@ class ServiceHTTP:
         self.stats.calls[(method, "undecodable")] += 1
         detail = str(exc) if isinstance(exc, BodyUndecodable) else type(exc).__name__
         return RequestRejected(f"{method} {path_of(url)}: response could not be read ({detail})", service=service)
+
+
+def _production(policy: ServicePolicy) -> httpx.AsyncBaseTransport:
+    return production_transport(
+        connections=policy.concurrency,
+        keepalive_expiry_s=policy.keepalive_expiry_s,
+        proxy=policy.proxy,
+        ca_bundle=policy.ca_bundle,
+    )
+
+
+def _untrusted_certificate(exc: BaseException) -> str | None:
+    """OpenSSL's reason when `exc` is a failed certificate verification (the transport chains its cause)."""
+    found: str | None = None
+    current: BaseException | None = exc
+    for _ in range(6):  # ours <- aiohttp's <- ssl's own, which alone carries OpenSSL's words
+        if current is None:
+            break
+        if isinstance(current, ssl.SSLCertVerificationError):
+            found = getattr(current, "verify_message", None) or found or "certificate verify failed"
+        current = current.__cause__
+    return found

@@ -1,7 +1,8 @@
 """What one service's HTTP policy is, what a call returns and counts, and how failures are named.
 
-The plain data and pure helpers of `http.py`, kept apart so the client there reads as the exchange
-and its retry loop alone. `http.py` re-exports the public names, which is where callers import them.
+The plain data and pure helpers of `client.py`, kept apart so the client there reads as the exchange
+and its retry loop alone. `orderbridge.http` re-exports the public names, which is where callers import
+them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class ServicePolicy:
     max_response_bytes: int = 10 * 1024 * 1024
     concurrency: int = 8
     requests_per_minute: int = 600
+    # How the production transport reaches the service (ignored when a transport is passed in).
+    keepalive_expiry_s: float = 15.0
+    proxy: str | None = field(default=None, repr=False)  # may hold a password
+    ca_bundle: str | None = None
 
     @classmethod
     def from_settings(
@@ -47,6 +52,9 @@ class ServicePolicy:
             max_response_bytes=http.max_response_bytes,
             concurrency=concurrency,
             requests_per_minute=requests_per_minute,
+            keepalive_expiry_s=http.keepalive_expiry_s,
+            proxy=http.proxy.get_secret_value() if http.proxy is not None else None,
+            ca_bundle=http.ca_bundle,
         )
 
 
@@ -99,6 +107,8 @@ def failure_reason(exc: Exception) -> str | None:
         return "pool-timeout"
     if isinstance(exc, httpx.ConnectError):
         return "connect"
+    if isinstance(exc, httpx.ProxyError):  # the proxy, not the service, failed: nothing reached the service
+        return "proxy"
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return "timeout"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.NetworkError):

@@ -1,38 +1,30 @@
 """`RequestBuilder`: what httpx.AsyncClient merged into every request, worked out once per client.
 
-ServiceHTTP sends straight through a transport (http.py says why), so the client's per-request work
+ServiceHTTP sends straight through a transport (client.py says why), so the client's per-request work
 happens here: the base URL, default headers (httpx's own, ours, then the Basic auth header), the
 timeouts the transport reads, and any other auth flow's first step. A cycle sends the same few URLs and
 header sets again and again, so parsed ones are kept (bounded; an httpx.URL and a copied httpx.Headers
 are never changed by a request that uses them).
-
-A transport that can take a request as bytes (`send_wire`, http_wire.py) gets a `WireRequest` instead
-of an httpx.Request whenever the call is a plain one (no query parameters, a bytes body or none, no
-auth flow): its request line and headers are kept per URL and header set, so a PO Status POST costs a
-dict lookup and one bytes join. Anything else still goes through httpx.Request, unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
 
 from orderbridge.http.body import ACCEPT_ENCODING
-from orderbridge.http.connection import Origin
-from orderbridge.http.wire import WireRequest, wire_head
 
-_PARSED_KEPT = 256  # parsed URLs, header sets and wire heads kept per client
+_PARSED_KEPT = 256  # parsed URLs and header sets kept per client
 
 K = TypeVar("K")
 V = TypeVar("V")
 HeaderKey = tuple[tuple[str, str], ...]
-SendWire = Callable[[WireRequest], Awaitable[httpx.Response]]
 
 
 class RequestBuilder:
-    """Builds each attempt's request. `wire` is the transport's `send_wire` when it has one."""
+    """Builds each attempt's request."""
 
     def __init__(
         self,
@@ -41,7 +33,6 @@ class RequestBuilder:
         headers: Mapping[str, str] | None,
         auth: httpx.Auth | tuple[str, str] | None,
         timeout: httpx.Timeout,
-        wire: SendWire | None,
     ) -> None:
         self._base = str(httpx.URL(base_url)).rstrip("/") if base_url else ""
         defaults = {
@@ -62,26 +53,17 @@ class RequestBuilder:
             self._auth = auth
         self._headers = {name.lower(): (name, value) for name, value in defaults.items()}
         self.timeout = timeout.as_dict()
-        self.wire = wire
         self._urls: dict[str, httpx.URL] = {}
         self._header_sets: dict[HeaderKey, httpx.Headers] = {}
-        self._heads: dict[tuple[str, str, HeaderKey], tuple[Origin, bytes, str]] = {}
 
-    async def build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request | WireRequest:
-        if self._base and "://" not in url:
-            url = self._base + "/" + url.lstrip("/")
+    def absolute(self, url: str) -> str:
+        """`url` with the base URL in front when it is a path."""
+        return self._base + "/" + url.lstrip("/") if self._base and "://" not in url else url
+
+    async def build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
+        url = self.absolute(url)
         extra: Mapping[str, str] | None = kwargs.get("headers")
         key: HeaderKey = tuple(extra.items()) if extra else ()
-        content = kwargs.get("content")
-        plain = content is None or isinstance(content, bytes)
-        if self.wire is not None and self._auth is None and plain and kwargs.keys() <= {"headers", "content"}:
-            head = self._heads.get((method, url, key))
-            if head is None:
-                parsed = self._url(url)
-                origin, line = wire_head(method, parsed, self._header_set(key))
-                head = _kept(self._heads, (method, url, key), (origin, line, str(parsed)))
-            origin, line, shown = head
-            return WireRequest(method, shown, origin, line, content, self.timeout)
         rest = {name: value for name, value in kwargs.items() if name != "headers"}
         # httpx.Request copies a Headers it is given, so the kept one is never changed.
         request = httpx.Request(
@@ -110,4 +92,4 @@ def _kept(cache: dict[K, V], key: K, value: V) -> V:
     return value
 
 
-__all__ = ["RequestBuilder", "SendWire"]
+__all__ = ["RequestBuilder"]

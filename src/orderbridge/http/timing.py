@@ -1,6 +1,6 @@
 """When a call may go: the per-service rate limit and the server's own Retry-After.
 
-Split from `http.py` because both are about time, and both take their time from injected functions
+Split from `client.py` because both are about time, and both take their time from injected functions
 (`monotonic`, `sleep`), so simulated time drives them exactly as the wall clock does.
 """
 

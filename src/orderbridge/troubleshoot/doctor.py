@@ -32,10 +32,7 @@ async def check_tenant(
     if settings.tdsynnex.invoice_url:
         findings.append(
             await probe_reachable(
-                "tdsynnex-invoice",
-                settings.tdsynnex.invoice_url,
-                transport=transports.tdsynnex,
-                timeout_s=settings.http.connect_timeout_s,
+                "tdsynnex-invoice", settings.tdsynnex.invoice_url, settings.http, transport=transports.tdsynnex
             )
         )
     schema = check_schema(store)
@@ -59,7 +56,9 @@ async def explain_po(
     schema = check_schema(store)
     if not schema.ok:
         return [schema], None
-    reachable = await probe_reachable("connectwise", settings.connectwise.base_url, transport=transports.connectwise)
+    reachable = await probe_reachable(
+        "connectwise", settings.connectwise.base_url, settings.http, transport=transports.connectwise
+    )
     if not reachable.ok:
         evidence, payload = await gather(settings, store, name, po_number, now, None)
         return [reachable, *explain(evidence)], payload

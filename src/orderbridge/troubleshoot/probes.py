@@ -52,9 +52,7 @@ def _client_id_problem(summary: str, detail: str) -> Finding:
 
 async def probe_connectwise(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> list[Finding]:
     cw_settings = settings.connectwise
-    network = await probe_reachable(
-        "connectwise", cw_settings.base_url, transport=transport, timeout_s=settings.http.connect_timeout_s
-    )
+    network = await probe_reachable("connectwise", cw_settings.base_url, settings.http, transport=transport)
     if not network.ok:
         return [network]
     findings = [network]
@@ -106,9 +104,7 @@ async def probe_connectwise(settings: Settings, transport: httpx.AsyncBaseTransp
 
 async def probe_tdsynnex(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> list[Finding]:
     tds_settings = settings.tdsynnex
-    network = await probe_reachable(
-        "tdsynnex", tds_settings.url, transport=transport, timeout_s=settings.http.connect_timeout_s
-    )
+    network = await probe_reachable("tdsynnex", tds_settings.url, settings.http, transport=transport)
     if not network.ok:
         return [network]
     probe_http = settings.http.model_copy(update={"max_attempts": 1})
