@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
+from yarl import URL
 
-from orderbridge.http import production_transport
+from orderbridge.http.transport import AiohttpTransport
 
 _PO = r"/procurement/purchaseorders"
 _RULES = (
@@ -36,20 +39,25 @@ def kind_of(method: str, path: str) -> str:
     return "cw_other" if "/apis/" in lowered else "other"
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
+class CountingTransport(AiohttpTransport):
+    """The production transport (so the CPU measured is its own, the direct path included), counting."""
+
     def __init__(self, counts: Counter[str], *, connections: int) -> None:
+        super().__init__(connections=connections)
         self.counts = counts
-        # The transport production builds (ServiceHTTP without a transport), so the CPU is its own.
-        self._inner = production_transport(connections=connections)
-        self._kinds: dict[tuple[str, bytes], str] = {}  # a cycle sends the same few URLs again and again
+        self._kinds: dict[tuple[str, str], str] = {}  # a cycle sends the same few URLs again and again
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        method, url = request.method, request.url
-        kind = self._kinds.get((method, url.raw_path))
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        data: Any,
+        timeouts: dict[str, Any],
+        proxy: URL | None,
+    ) -> aiohttp.ClientResponse:
+        kind = self._kinds.get((method, url))
         if kind is None:
-            kind = self._kinds[(method, url.raw_path)] = kind_of(method, url.path)
+            kind = self._kinds[(method, url)] = kind_of(method, urlsplit(url).path)
         self.counts[kind] += 1
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+        return await super()._send(method, url, headers, data, timeouts, proxy)

@@ -27,9 +27,9 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from orderbridge.core.errors import ApiError, RequestRejected, ResponseTooLarge, TransientApiError
 from orderbridge.http.body import BodyTooLarge, BodyTruncated, BodyUndecodable, read_body
 from orderbridge.http.policy import CallStats, Reply, ServicePolicy, failure_reason, path_of, where_of
-from orderbridge.http.request import RequestBuilder
+from orderbridge.http.request import PlainCall, RequestBuilder
 from orderbridge.http.timing import Monotonic, RateLimiter, Sleep, parse_retry_after
-from orderbridge.http.transport import RawBody, production_transport
+from orderbridge.http.transport import AiohttpTransport, RawBody, production_transport
 
 __all__ = ["JITTER", "ServiceHTTP"]
 
@@ -84,6 +84,8 @@ class ServiceHTTP:
         self._limiter = RateLimiter(policy.requests_per_minute, monotonic=monotonic, sleep=sleep)
         # Tests mount simulators in-process (httpx.ASGITransport); production passes nothing.
         self._transport = transport if transport is not None else _production(policy)
+        # The production transport takes plain calls without an httpx.Request/Response around them.
+        self._direct = self._transport if isinstance(self._transport, AiohttpTransport) else None
         self._requests = RequestBuilder(
             base_url=base_url,
             headers=headers,
@@ -197,24 +199,15 @@ class ServiceHTTP:
             try:
                 # httpx timeouts are per read; this bounds the whole exchange (a slow drip of bytes too).
                 async with asyncio.timeout(max(policy.timeout_s, policy.connect_timeout_s)):
-                    request = await self._requests.build(method, url, kwargs)
-                    response = await self._transport.handle_async_request(request)
-                    stream = response.stream
-                    try:
-                        content = await self._read(method, response)
-                    finally:  # hands the connection back (or closes it)
-                        await (stream.aclose() if isinstance(stream, RawBody) else response.aclose())
+                    plain = self._requests.plain(url, kwargs) if self._direct is not None else None
+                    if plain is not None:
+                        reply = await self._direct_exchange(method, plain, started)
+                    else:
+                        reply = await self._exchange(method, url, kwargs, started)
             except (httpx.HTTPError, TimeoutError, BodyTruncated, BodyTooLarge, BodyUndecodable) as exc:
                 problem = exc
         if problem is not None:
             raise self._classify(method, url, problem)
-        reply = Reply(
-            status=response.status_code,
-            headers=response.headers,
-            content=content,
-            url=str(request.url),
-            elapsed_s=time.perf_counter() - started,
-        )
         self.stats.calls[(method, reply.status)] += 1
         if reply.status in RETRIABLE_STATUSES:
             retry_after = parse_retry_after(reply.headers.get("retry-after"))
@@ -236,6 +229,35 @@ class ServiceHTTP:
                 request_id=reply.request_id,
             )
         return reply
+
+    async def _exchange(self, method: str, url: str, kwargs: dict[str, Any], started: float) -> Reply:
+        """One exchange through any httpx transport (a simulator mounted in-process, a test's)."""
+        request = await self._requests.build(method, url, kwargs)
+        response = await self._transport.handle_async_request(request)
+        stream = response.stream
+        try:
+            content = await self._read(method, response)
+        finally:  # hands the connection back (or closes it)
+            await (stream.aclose() if isinstance(stream, RawBody) else response.aclose())
+        elapsed = time.perf_counter() - started
+        return Reply(response.status_code, response.headers, content, str(request.url), elapsed)
+
+    async def _direct_exchange(self, method: str, plain: PlainCall, started: float) -> Reply:
+        """The same exchange handed to the production transport as a plain call (transport.py `send`)."""
+        assert self._direct is not None  # only called when the transport is the production one
+        response = await self._direct.send(method, plain.url, plain.headers, plain.body, self._requests.timeout)
+        body = RawBody(response)
+        try:
+            content = await read_body(
+                body.__aiter__(),
+                content_encoding=body.content_encoding,
+                content_length=body.content_length,
+                cap=self.policy.max_response_bytes,
+                expect_body=method != "HEAD" and response.status not in (204, 304),
+            )
+        finally:
+            await body.aclose()
+        return Reply(response.status, response.headers, content, plain.url, time.perf_counter() - started)
 
     async def _read(self, method: str, response: httpx.Response) -> bytes:
         cap = self.policy.max_response_bytes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,9 @@ class Reply:
     """A fully read, size-capped response. `content` is already decompressed."""
 
     status: int
-    headers: httpx.Headers
+    # Case-insensitive: httpx.Headers, or aiohttp's CIMultiDictProxy on the production transport's
+    # direct path (client.py), which needs no copy.
+    headers: Mapping[str, str]
     content: bytes
     url: str
     elapsed_s: float

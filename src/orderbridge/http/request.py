@@ -10,17 +10,30 @@ are never changed by a request that uses them).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
 from orderbridge.http.body import ACCEPT_ENCODING
+from orderbridge.http.transport import checked_headers
 
 _PARSED_KEPT = 256  # parsed URLs and header sets kept per client
 
 K = TypeVar("K")
 V = TypeVar("V")
 HeaderKey = tuple[tuple[str, str], ...]
+# What a call may carry and still go the direct way (no query to encode, a body already in bytes).
+_DIRECT_KWARGS = frozenset({"headers", "content"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlainCall:
+    """A call in the form the production transport's `send` takes: nothing left for httpx to work out."""
+
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes | None
 
 
 class RequestBuilder:
@@ -55,6 +68,24 @@ class RequestBuilder:
         self.timeout = timeout.as_dict()
         self._urls: dict[str, httpx.URL] = {}
         self._header_sets: dict[HeaderKey, httpx.Headers] = {}
+        self._header_lists: dict[HeaderKey, list[tuple[str, str]]] = {}
+
+    def plain(self, url: str, kwargs: dict[str, Any]) -> PlainCall | None:
+        """The call as a `PlainCall`, or None when it needs httpx's work: query parameters to encode, a
+        JSON/form body, or an auth flow other than Basic. Header lists are checked once (control
+        characters refused) and kept."""
+        if self._auth is not None or not _DIRECT_KWARGS.issuperset(kwargs):
+            return None
+        content = kwargs.get("content")
+        if content is not None and not isinstance(content, bytes):
+            return None
+        extra: Mapping[str, str] | None = kwargs.get("headers")
+        key: HeaderKey = tuple(extra.items()) if extra else ()
+        headers = self._header_lists.get(key)
+        if headers is None:
+            merged = self._headers | {name.lower(): (name, value) for name, value in key}
+            headers = _kept(self._header_lists, key, checked_headers(list(merged.values())))
+        return PlainCall(self.absolute(url), headers, content)
 
     def absolute(self, url: str) -> str:
         """`url` with the base URL in front when it is a path."""
@@ -92,4 +123,4 @@ def _kept(cache: dict[K, V], key: K, value: V) -> V:
     return value
 
 
-__all__ = ["RequestBuilder"]
+__all__ = ["PlainCall", "RequestBuilder"]
