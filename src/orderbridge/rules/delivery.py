@@ -286,8 +286,10 @@ def delivery_note_text(s: Situation, event: Event) -> str | None:
     total = len(s.parcels)
     if event.kind == "delivered":
         delivered = [p for p in s.parcels if p.delivered]
-        text = delivered_text(delivered, total, s.ctx.delivery_zone) + ": " + ", ".join(
-            p.tracking_number for p in delivered
+        text = (
+            delivered_text(delivered, total, s.ctx.delivery_zone)
+            + ": "
+            + ", ".join(p.tracking_number for p in delivered)
         )
     elif event.kind == "partly_delivered":
         number = str(event.details.get("tracking_number"))

@@ -11,7 +11,7 @@ read the story, and a package with weeks of "in transit" scans cannot grow a row
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,8 +35,9 @@ from sqlalchemy import (
 
 from orderbridge.core.delivery import SCAN_EVENTS_KEPT, ParcelState, ScanEvent, TrackedParcel
 from orderbridge.core.redaction import redact
+from orderbridge.store.cursors import PARK_HORIZON
 from orderbridge.store.store import Store, chunks, upsert
-from orderbridge.store.tables import JSONText, UTCDateTime, metadata
+from orderbridge.store.tables import JSONText, UTCDateTime, metadata, tracked_orders
 
 parcels = Table(
     "parcels",
@@ -188,6 +189,34 @@ def save_parcels(store: Store, found: Iterable[TrackedParcel]) -> int:
     return _upsert(store, [parcel_row(parcel) for parcel in found], update_existing=True)
 
 
+def save_polled(store: Store, polled: Iterable[TrackedParcel], *, wake: Collection[int], now: datetime) -> None:
+    """One polling pass's answers, and the POs they concern made due now, in one transaction: a crash
+    cannot keep a carrier's news while losing the check it calls for."""
+    rows = [parcel_row(parcel) for parcel in polled]
+    keys = ["tenant", "po_id", "tracking_number"]
+    with store.transaction() as connection:
+        if rows:
+            stmt = upsert(connection, parcels)
+            columns = {c.name: stmt.excluded[c.name] for c in parcels.columns if c.name not in keys}
+            built = stmt.on_conflict_do_update(index_elements=keys, set_=columns)
+            for start in range(0, len(rows), 500):
+                connection.execute(built, rows[start : start + 500])
+        tenants = {parcel["tenant"] for parcel in rows}
+        for tenant in tenants:
+            for chunk in chunks(wake):
+                connection.execute(
+                    update(tracked_orders)
+                    .where(
+                        tracked_orders.c.tenant == tenant,
+                        tracked_orders.c.po_id.in_(chunk),
+                        tracked_orders.c.next_check_at > now,
+                        # A parked PO (closed or unticked in ConnectWise) stays parked.
+                        tracked_orders.c.next_check_at <= now + PARK_HORIZON,
+                    )
+                    .values(next_check_at=now, updated_at=now)
+                )
+
+
 def register_parcels(store: Store, found: Iterable[TrackedParcel]) -> int:
     """Insert packages seen for the first time; a row already there (another writer's, a replayed cycle's)
     is left as it is, so registering twice never loses what a carrier said in between."""
@@ -331,4 +360,5 @@ __all__ = [
     "register_parcels",
     "reroute_parcel",
     "save_parcels",
+    "save_polled",
 ]

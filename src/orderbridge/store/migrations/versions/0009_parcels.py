@@ -6,7 +6,8 @@ Create Date: 2026-12-05
 
 `parcels` holds one row per (tenant, PO, tracking number): which provider follows the package (or why
 none can), what TD SYNNEX said when it shipped, the carrier's state, estimates, delivery and newest
-scans, and the polling bookkeeping; `store/parcels.py` reads and writes it. Follows 0008.
+scans, and the polling bookkeeping; `store/parcels.py` reads and writes it. `tracked_orders.parcels_digest`
+remembers what the carriers had said when a PO was last planned. Follows 0008.
 """
 
 from __future__ import annotations
@@ -59,7 +60,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_parcels_tenant_next_poll_at", "parcels", ["tenant", "next_poll_at"])
     op.create_index("ix_parcels_tenant_tracking_number", "parcels", ["tenant", "tracking_number"])
+    with op.batch_alter_table("tracked_orders") as batch:
+        batch.add_column(sa.Column("parcels_digest", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tracked_orders") as batch:
+        batch.drop_column("parcels_digest")
     op.drop_table("parcels")
