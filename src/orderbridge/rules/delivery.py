@@ -88,7 +88,9 @@ def all_delivered(s: Situation) -> bool:
 
 def _signers(parcels: Sequence[TrackedParcel]) -> str | None:
     names = list(dict.fromkeys(p.signed_by.strip() for p in parcels if p.signed_by and p.signed_by.strip()))
-    return " and ".join(names) if names else None
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if names else None
 
 
 def _how(delivered: Sequence[TrackedParcel], zone: tzinfo) -> str:

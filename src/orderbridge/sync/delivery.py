@@ -1,10 +1,11 @@
 """Carrier tracking inside a tenant's cycle: poll the packages that are due, register new ones, and tell
 the engine which POs the carriers' news concerns.
 
-The engine calls it in four places: `poll` before listing POs (a PO whose parcels changed in a way the
+The engine calls it in five places: `poll` before listing POs (a PO whose parcels changed in a way the
 planner reads is made due and forced into this cycle, even when its TD SYNNEX answer is quiet), `load`
 with each page of POs, `register` when it plans a PO (packages seen for the first time get their route,
-carriers/routing.py, and are planned with at once), and `flush` with its batch writes. The schedule and
+carriers/routing.py, are asked about at once and planned with), `flush` with its batch writes, and
+`warnings` at the end of the cycle. The schedule and
 what an answer changes are pure (rules/parcel_schedule.py); registration too (rules/cartons.py).
 
 One provider refusing our credentials (or down) never stops the cycle: its packages keep their state,
@@ -50,6 +51,7 @@ class PollReport:
     warnings: list[str] = field(default_factory=list)
     polled: int = 0  # parcels a provider answered about (or was asked about, when it failed)
     changed: int = 0  # parcels whose planning view changed
+    refused: set[str] = field(default_factory=set)  # providers that refused our credentials this cycle
 
 
 class DeliveryTracking:
@@ -69,14 +71,10 @@ class DeliveryTracking:
 
     async def poll(self, now: datetime) -> PollReport:
         """Ask the providers about every due parcel, save the answers, and make due the POs whose parcels
-        changed in a way the planner reads."""
-        report = PollReport()
+        changed in a way the planner reads. Starts the cycle's report (`warnings`)."""
+        report = self.last_poll = PollReport()
         due = due_parcels(self.store, self.tenant, now)
-        groups: dict[str, list[TrackedParcel]] = {}
-        for parcel in due:
-            groups.setdefault(parcel.provider or "", []).append(parcel)
-        outcomes = await asyncio.gather(*(self._poll_group(name, group, now, report) for name, group in groups.items()))
-        updated = [parcel for group in outcomes for parcel in group]
+        updated = await self._poll(due, now, report)
         before = {(p.po_id, p.tracking_number): p for p in due}
         for parcel in updated:
             old = before[(parcel.po_id, parcel.tracking_number)]
@@ -84,22 +82,34 @@ class DeliveryTracking:
                 report.changed += 1
                 report.forced.add(parcel.po_id)
         save_polled(self.store, updated, wake=report.forced, now=now)
-        for warning in report.warnings:
-            _log.warning("tenant %s: %s", self.tenant, warning)
-        self.last_poll = report
         return report
+
+    def warnings(self) -> list[str]:
+        """The cycle's causes to report (each provider's refusal once), logged as they are taken."""
+        taken, self.last_poll.warnings = self.last_poll.warnings, []
+        for warning in taken:
+            _log.warning("tenant %s: %s", self.tenant, warning)
+        return taken
+
+    async def _poll(self, parcels: Sequence[TrackedParcel], now: datetime, report: PollReport) -> list[TrackedParcel]:
+        groups: dict[str, list[TrackedParcel]] = {}
+        for parcel in parcels:
+            groups.setdefault(parcel.provider or "", []).append(parcel)
+        outcomes = await asyncio.gather(*(self._poll_group(name, group, now, report) for name, group in groups.items()))
+        return [parcel for group in outcomes for parcel in group]
 
     async def _poll_group(
         self, name: str, group: Sequence[TrackedParcel], now: datetime, report: PollReport
     ) -> list[TrackedParcel]:
         provider = self.providers.get(name)
-        if provider is None:
+        if provider is None or name in report.refused:
             # Routed to a provider that is not configured any more: no call; the schedule alone may stop it.
             return [schedule(parcel, now, self.settings) for parcel in group]
         queries = {p.tracking_number: ParcelQuery(p.tracking_number, p.carrier or "", p.provider_ref) for p in group}
         try:
             answers: dict[str, TrackResult] = await provider.track(list(queries.values()))
         except AuthError as exc:
+            report.refused.add(name)  # asked once per cycle: the packages registered later wait too
             report.warnings.append(
                 f"{NAMES.get(name, name)} refused the credentials in [carriers.{name}] ({redact(exc.message)}); "
                 f"{len(group)} packages it follows were not polled this cycle"
@@ -120,7 +130,7 @@ class DeliveryTracking:
     def load(self, po_ids: Iterable[int]) -> dict[int, tuple[TrackedParcel, ...]]:
         return load_parcels(self.store, self.tenant, po_ids)
 
-    def register(
+    async def register(
         self,
         po: PurchaseOrder,
         order: DistributorOrder,
@@ -130,9 +140,11 @@ class DeliveryTracking:
         dry_run: bool = False,
     ) -> tuple[TrackedParcel, ...]:
         """The PO's parcels to plan with: those on record plus the packages this answer ships for the first
-        time (kept for `flush`, except in a dry run)."""
+        time, asked about at once, so the plan that registers them already has the carrier's word (and
+        the next cycle has nothing new to plan). Kept for `flush`, except in a dry run, which asks nobody."""
         new, moved = registrations(self.tenant, po.id, order, known, self.routes, now)
         if not dry_run:
+            new = await self._poll(new, now, self.last_poll) if new else new
             self._new.extend(new)
             self._moved.extend(moved)
         merged = {parcel.tracking_number: parcel for parcel in known}

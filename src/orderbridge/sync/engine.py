@@ -211,9 +211,7 @@ class Engine:
         forced = frozenset(force)
         if self.delivery is not None and not dry_run:
             # Carriers first: a PO whose parcels changed is made due and planned in this cycle.
-            polled = await self.delivery.poll(started)
-            forced |= polled.forced
-            cycle.summary.warnings.extend(polled.warnings)
+            forced |= (await self.delivery.poll(started)).forced
 
         async def produce() -> None:
             page: list[PurchaseOrder] = []
@@ -273,6 +271,8 @@ class Engine:
             raise fatal.exceptions[0] from None
         finally:
             self._flush(cycle)
+            if self.delivery is not None:
+                cycle.summary.warnings.extend(self.delivery.warnings())
             if cycle.incomplete and status == "ok":
                 status = "incomplete"
                 cycle.summary.aborted = cycle.incomplete
@@ -338,7 +338,7 @@ class Engine:
             )
             parcels = item.parcels
             if self.delivery is not None:
-                parcels = self.delivery.register(po, seen.order, parcels, now, dry_run=cycle.dry_run)
+                parcels = await self.delivery.register(po, seen.order, parcels, now, dry_run=cycle.dry_run)
             plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices, parcels=parcels)
             if plan.problems:
                 raise _PlanProblem("; ".join(plan.problems), SETUP_CAUSE if plan.needs_setup else PO_CAUSE)
