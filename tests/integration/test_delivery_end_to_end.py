@@ -3,8 +3,10 @@ PO closes on delivery, over all three simulators in-process and a real store (SQ
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -168,3 +170,67 @@ async def test_a_refusing_provider_never_stops_the_cycle(store: Store) -> None:
         assert w.po("PO-730")["status"]["name"] == "TDS Invoiced", "FedEx never answered: the package is undelivered"
         ups = list(iter_parcels(store, ParcelFilter(tenant="default", provider="ups")))
         assert [p.state for p in ups] == [ParcelState.DELIVERED]
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent copy of a live database (WAL included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+async def test_a_crash_between_the_delivery_note_and_its_record_writes_no_second_note(tmp_path: Path) -> None:
+    """The delivering cycle writes the note and closes the PO in ConnectWise, then 'crashes': the store is
+    put back as it was before that cycle. The next cycle hears the same delivery again and must find the
+    note by its marker instead of writing it twice."""
+    path, saved = tmp_path / "orderbridge.db", tmp_path / "before.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        async with world(store, carriers=CARRIERS_ON) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+            w.add(order("PO-740", w.clock.now()))
+            po_id = w.po("PO-740")["id"]
+            await run_days(w, 2, step=timedelta(hours=6))
+            journey = w.carriers.journey(FEDEX)
+            assert journey is not None
+            delivered_at = journey.steps[-1].at
+            w.clock.advance(delivered_at - w.clock.now() - timedelta(hours=1))
+            await w.engine.run_cycle()
+            assert w.po("PO-740")["status"]["name"] == "TDS Invoiced"
+            copy_database(path, saved)
+
+            w.clock.advance(timedelta(hours=4))  # past the delivery and the next poll
+            await w.engine.run_cycle()
+            assert w.po("PO-740")["status"]["name"] == "TDS Closed"
+            copy_database(saved, path)  # the crash: everything the store learned in that cycle is lost
+
+            await w.engine.run_cycle()
+            notes = [n["text"] for n in w.cw.notes(po_id) if n["text"].startswith("Delivered")]
+            assert len(notes) == 1, notes
+            delivered = [e for e in store.events_for("default", po_id) if e.kind == "delivered"]
+            assert len(delivered) == 1 and delivered[0].note_id is not None
+            before = w.writes()
+            await w.engine.run_cycle()
+            assert w.writes() == before, "the PO converged: another cycle writes nothing"
+
+
+async def test_carrier_scans_that_change_nothing_the_planner_reads_write_nothing(store: Store) -> None:
+    """In transit, polls keep coming back with new hub scans: no ConnectWise write, and the PO stays quiet."""
+    async with world(store, carriers=CARRIERS_ON) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.add(order("PO-750", w.clock.now(), invoice_after=timedelta(days=20)))
+        po_id = w.po("PO-750")["id"]
+        await w.engine.run_cycle()
+        w.clock.advance(timedelta(days=1))
+        await w.engine.run_cycle()  # shipped, registered, asked about at once
+        w.clock.advance(timedelta(hours=13))
+        await w.engine.run_cycle()  # picked up and at a hub: in transit, with an estimate
+        held = load_parcels(store, "default", [po_id])[po_id][0]
+        assert held.state is ParcelState.IN_TRANSIT and held.estimate is not None
+        before = w.writes()
+        w.clock.advance(timedelta(hours=13))
+        summary = await w.engine.run_cycle()  # more hub scans, nothing else
+        parcel = load_parcels(store, "default", [po_id])[po_id][0]
+        assert parcel.state is ParcelState.IN_TRANSIT and parcel.polls == held.polls + 1
+        assert len(parcel.events) > len(held.events)
+        assert w.writes() == before and summary.quiet == 1
