@@ -45,17 +45,17 @@ CARRIERS: dict[str, Any] = {
 
 
 @asynccontextmanager
-async def webhook_world(store: Store, **limits: Any) -> AsyncIterator[tuple[World, httpx.AsyncClient]]:
+async def webhook_world(store: Store, **limits: Any) -> AsyncIterator[tuple[World, httpx.AsyncClient, Starlette]]:
     async with world(store, carriers=CARRIERS) as w:
         tenants = StaticTenants({"default": w.tenant.settings})
         app = Starlette(routes=callback_routes(store, tenants, limits=CallbacksSettings(**limits), clock=w.clock))
         w.carriers.webhooks.transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BRIDGE) as client:
-            yield w, client
+            yield w, client, app
 
 
 async def test_tracker_updates_pushed_by_easypost_close_the_po(store: Store) -> None:
-    async with webhook_world(store) as (w, client):
+    async with webhook_world(store) as (w, client, _app):
         await run_setup(w.tenant.settings, w.tenant.connectwise)
         first = await register_carrier_webhooks(w.tenant.settings, w.tenant.carriers, BRIDGE)
         again = await register_carrier_webhooks(w.tenant.settings, w.tenant.carriers, BRIDGE)
@@ -93,7 +93,7 @@ async def test_tracker_updates_pushed_by_easypost_close_the_po(store: Store) -> 
 
 
 async def test_forged_and_flooding_webhooks_are_refused_before_anything_is_read(store: Store) -> None:
-    async with webhook_world(store, unverified_per_source_per_minute=5, max_body_bytes=2048) as (w, client):
+    async with webhook_world(store, unverified_per_source_per_minute=5, max_body_bytes=2048) as (_w, client, app):
         body = b'{"object":"Event","description":"tracker.updated","result":{}}'
         good = signature_for(DEMO_WEBHOOK_SECRET, body)
         forged = signature_for("not-the-secret", body)
@@ -109,7 +109,7 @@ async def test_forged_and_flooding_webhooks_are_refused_before_anything_is_read(
         ]
         assert codes[-1] == 429, codes
         # The flood spent its own source's budget, not the genuine sender's (another address).
-        genuine = httpx.ASGITransport(app=client._transport.app, client=("198.51.100.7", 4000))  # type: ignore[attr-defined]
+        genuine = httpx.ASGITransport(app=app, client=("198.51.100.7", 4000))
         async with httpx.AsyncClient(transport=genuine, base_url=BRIDGE) as sender:
             answer = await sender.post(url, content=body, headers={SIGNATURE_HEADER: good})
         assert answer.status_code == 400  # verified, then read: not a Tracker
