@@ -154,7 +154,8 @@ def test_the_delivered_event_note_and_custom_field_say_when_where_and_who() -> N
     event = next(e for e in plan.events if e.kind == "delivered")
     assert (
         event.summary
-        == "Delivered 2025-03-10 05:00 (America/Chicago) to AUSTIN, TX, signed by J SMITH and FRONT DESK; 2 of 2 packages"
+        == "Delivered 2025-03-10 05:00 (America/Chicago) to AUSTIN, TX, signed by J SMITH and FRONT DESK; "
+        "2 of 2 packages"
     )
     assert event.details["tracking_numbers"] == [A, B] and event.details["delivered_at"] == "2025-03-10T10:00:00Z"
     assert event.details["delivered_elsewhere"] is False
