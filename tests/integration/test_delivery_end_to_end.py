@@ -3,6 +3,7 @@ PO closes on delivery, over all three simulators in-process and a real store (SQ
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -234,3 +235,23 @@ async def test_carrier_scans_that_change_nothing_the_planner_reads_write_nothing
         assert parcel.state is ParcelState.IN_TRANSIT and parcel.polls == held.polls + 1
         assert len(parcel.events) > len(held.events)
         assert w.writes() == before and summary.quiet == 1
+
+
+async def test_the_delivered_custom_field_is_checked_by_setup_and_filled_on_delivery(store: Store) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "delivered_field": "Delivered"}) as w:
+        report = await run_setup(w.tenant.settings, w.tenant.connectwise)
+        assert any("'Delivered' ([carriers] delivered_field) is not defined" in text for text in report.warnings)
+        w.cw.add_custom_field("Delivered", "Text")
+        assert not any(
+            "delivered_field" in t for t in (await run_setup(w.tenant.settings, w.tenant.connectwise)).warnings
+        )
+        w.carriers.set_script(UPS, NumberScript(outcome="elsewhere"))
+        w.add(order("PO-760", w.clock.now(), ship_method="UP", numbers=(UPS,)))
+        await run_days(w, 9)
+        po = w.po("PO-760")
+        value = next(field.get("value") for field in po["customFields"] if field["caption"] == "Delivered")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC(, signed by .+)?", str(value)), value
+        delivered = next(e for e in store.events_for("default", po["id"]) if e.kind == "delivered")
+        assert delivered.details["delivered_elsewhere"] is True
+        note = next(n["text"] for n in w.cw.notes(po["id"]) if n["text"].startswith("Delivered"))
+        assert "Delivered elsewhere: " + UPS in note
