@@ -63,6 +63,8 @@ class DeliveryTracking:
         self.tenant = tenant
         self.providers = providers
         self.routes = CarrierRoutes(settings.carriers)
+        # No provider (tracking off): every method is a no-op, so the engine calls them unconditionally.
+        self.enabled = bool(providers)
         self._new: list[TrackedParcel] = []
         self._moved: list[TrackedParcel] = []
         self.last_poll = PollReport()
@@ -73,6 +75,8 @@ class DeliveryTracking:
         """Ask the providers about every due parcel, save the answers, and make due the POs whose parcels
         changed in a way the planner reads. Starts the cycle's report (`warnings`)."""
         report = self.last_poll = PollReport()
+        if not self.enabled:
+            return report
         due = due_parcels(self.store, self.tenant, now)
         updated = await self._poll(due, now, report)
         before = {(p.po_id, p.tracking_number): p for p in due}
@@ -128,7 +132,7 @@ class DeliveryTracking:
     # --- registration -------------------------------------------------------------------------------------
 
     def load(self, po_ids: Iterable[int]) -> dict[int, tuple[TrackedParcel, ...]]:
-        return load_parcels(self.store, self.tenant, po_ids)
+        return load_parcels(self.store, self.tenant, po_ids) if self.enabled else {}
 
     async def register(
         self,
@@ -142,6 +146,8 @@ class DeliveryTracking:
         """The PO's parcels to plan with: those on record plus the packages this answer ships for the first
         time, asked about at once, so the plan that registers them already has the carrier's word (and
         the next cycle has nothing new to plan). Kept for `flush`, except in a dry run, which asks nobody."""
+        if not self.enabled:
+            return tuple(known)
         new, moved = registrations(self.tenant, po.id, order, known, self.routes, now)
         if not dry_run:
             new = await self._poll(new, now, self.last_poll) if new else new
@@ -158,7 +164,3 @@ class DeliveryTracking:
         register_parcels(self.store, new)
         for parcel in moved:
             reroute_parcel(self.store, parcel)
-
-    def discard(self) -> None:
-        self._new.clear()
-        self._moved.clear()

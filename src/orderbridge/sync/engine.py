@@ -151,9 +151,7 @@ class Engine:
             else None
         )
         # Carrier tracking (sync/delivery.py): polled first in each cycle, its parcels planned with each PO.
-        self.delivery = (
-            DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers) if tenant.carriers else None
-        )
+        self.delivery = DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers)
 
     def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
         return tracked_listing(
@@ -209,8 +207,7 @@ class Engine:
         cycle.summary.warnings.extend(rename.warning() for rename in statuses.stages.renamed)
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
         forced = frozenset(force)
-        if self.delivery is not None and not dry_run:
-            # Carriers first: a PO whose parcels changed is made due and planned in this cycle.
+        if not dry_run:  # carriers first: a PO whose parcels changed is made due and planned in this cycle
             forced |= (await self.delivery.poll(started)).forced
 
         async def produce() -> None:
@@ -236,7 +233,7 @@ class Engine:
             tracked = self.store.load_tracked(self.tenant, ids)
             keys = self.store.event_keys(self.tenant, ids)
             invoices = load_invoices(self.store, self.tenant, ids)
-            parcels = self.delivery.load(ids) if self.delivery is not None else {}
+            parcels = self.delivery.load(ids)
             if self.payloads is not None and not cycle.dry_run:
                 self.payloads.prime(ids)
             for po in page:
@@ -271,8 +268,7 @@ class Engine:
             raise fatal.exceptions[0] from None
         finally:
             self._flush(cycle)
-            if self.delivery is not None:
-                cycle.summary.warnings.extend(self.delivery.warnings())
+            cycle.summary.warnings.extend(self.delivery.warnings())
             if cycle.incomplete and status == "ok":
                 status = "incomplete"
                 cycle.summary.aborted = cycle.incomplete
@@ -294,8 +290,7 @@ class Engine:
         if cycle.invoices:
             save_invoices(self.store, self.tenant, list(cycle.invoices), now)
             cycle.invoices.clear()
-        if self.delivery is not None:
-            self.delivery.flush()  # before the checks that planned with these parcels
+        self.delivery.flush()  # before the checks that planned with these parcels
         if cycle.records:
             self.store.save_results(self.tenant, list(cycle.records))
             cycle.records.clear()
@@ -336,9 +331,7 @@ class Engine:
                 person_status=tracked.person_status if tracked else False,
                 event_keys=item.event_keys,
             )
-            parcels = item.parcels
-            if self.delivery is not None:
-                parcels = await self.delivery.register(po, seen.order, parcels, now, dry_run=cycle.dry_run)
+            parcels = await self.delivery.register(po, seen.order, item.parcels, now, dry_run=cycle.dry_run)
             plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices, parcels=parcels)
             if plan.problems:
                 raise _PlanProblem("; ".join(plan.problems), SETUP_CAUSE if plan.needs_setup else PO_CAUSE)
