@@ -255,3 +255,23 @@ async def test_the_delivered_custom_field_is_checked_by_setup_and_filled_on_deli
         assert delivered.details["delivered_elsewhere"] is True
         note = next(n["text"] for n in w.cw.notes(po["id"]) if n["text"].startswith("Delivered"))
         assert "Delivered elsewhere: " + UPS in note
+
+
+async def test_fedex_is_asked_thirty_numbers_a_call_and_each_package_once_a_poll(store: Store) -> None:
+    numbers = tuple(f"7976154{n:05d}" for n in range(35))  # 12-digit FedEx Express shapes
+    async with world(store, carriers=CARRIERS_ON) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        w.add(order("PO-770", w.clock.now(), numbers=numbers))
+        await w.engine.run_cycle()
+        w.clock.advance(timedelta(days=1))
+
+        def track_calls() -> list[Any]:
+            return [r for r in w.carriers.requests if r.provider == "fedex" and r.path.startswith("/track")]
+
+        await w.engine.run_cycle()  # shipped: all 35 registered and asked about at once
+        assert [len(r.numbers) for r in track_calls()] == [30, 5]
+        w.clock.advance(timedelta(hours=13))
+        await w.engine.run_cycle()  # the next poll: every package is due again, still 30 a call
+        assert sorted(len(r.numbers) for r in track_calls()) == [5, 5, 30, 30]
+        asked = [n for r in track_calls() for n in r.numbers]
+        assert all(asked.count(n) == 2 for n in numbers), "each package once per poll"
