@@ -303,3 +303,5 @@ class Daemon:
     def _observe_calls(self, tenant: Tenant) -> None:
         self.metrics.observe_calls(tenant.name, "connectwise", tenant.connectwise.stats)
         self.metrics.observe_calls(tenant.name, "tdsynnex", tenant.tdsynnex.stats)
+        for name, provider in tenant.carriers.items():  # "easypost", "ups", "fedex"
+            self.metrics.observe_calls(tenant.name, name, provider.stats)
