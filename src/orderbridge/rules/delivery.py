@@ -1,5 +1,5 @@
-"""What the carriers' word means for a PO, pure: registration of its packages, "delivered" for closing,
-each line's expected arrival date, the delivered custom field, delivery events and notes.
+"""What the carriers' word means for a PO, pure: "delivered" for closing, each line's expected arrival
+date, the delivered custom field, delivery events and notes (registration is in rules/cartons.py).
 
 TD SYNNEX stops at "shipped"; the PO's parcels (core/delivery.TrackedParcel, followed by the providers)
 carry the rest. Only the parcels whose numbers the current TD SYNNEX answer still ships count.
