@@ -69,3 +69,17 @@ async def test_the_demo_ends_with_believable_ages_and_alerts() -> None:
     assert ages
     for number, unit in ages:
         assert number / (24 if unit == "hours" else 1) <= span_days, (number, unit, view)
+
+
+async def test_the_demo_closes_pos_on_delivery_and_shows_a_delivery_note() -> None:
+    """Carrier tracking is on in the demo: the simulated carriers deliver within its weeks, so some POs
+    close on delivery; forwarder references and LTL shipments still close by the grace rule."""
+    out = Console(record=True, width=400)
+    await run_demo(cycles=8, orders=30, out=out)
+    text = out.export_text()
+    found = re.search(r"(\d+) POs closed on delivery, (\d+) by the grace rule", text)
+    assert found, text[-3000:]
+    assert int(found.group(1)) > 0
+    note = re.search(r"delivery note: +(Delivered \d{4}-\d\d-\d\d \d\d:\d\d \(America/Chicago\).*packages?)", text)
+    assert note, text[-3000:]
+    assert "the simulator's request log shows 0 write requests" in text

@@ -18,6 +18,8 @@ from world import no_sleep, world_settings
 from orderbridge.core.clock import SimClock
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.book import cw_lines_for
+from orderbridge.simulators.carriers.app import create_app as create_carriers_app
+from orderbridge.simulators.carriers.state import CarrierState
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
@@ -30,12 +32,13 @@ from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 
 @dataclass
 class Site:
-    """One tenant's outside world: its ConnectWise and its TD SYNNEX."""
+    """One tenant's outside world: its ConnectWise, its TD SYNNEX and the carriers following its packages."""
 
     name: str
     cw: ConnectWiseState
     tds: TDSynnexState
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    carriers: CarrierState | None = None
 
     def add(self, script: OrderScript, **po: Any) -> dict[str, Any]:
         self.tds.add_order(script)
@@ -61,7 +64,8 @@ class Site:
 def make_site(clock: SimClock, name: str = "default", **sections: dict[str, Any]) -> Site:
     cw = ConnectWiseState(clock)
     seed_defaults(cw)
-    return Site(name, cw, TDSynnexState(clock), dict(sections))
+    tds = TDSynnexState(clock)
+    return Site(name, cw, tds, dict(sections), CarrierState(clock, packages=tds.shipped_parcel))
 
 
 class SimSleep:
@@ -88,6 +92,7 @@ async def fleet(
             transports = Transports(
                 connectwise=httpx.ASGITransport(app=create_cw_app(site.cw)),
                 tdsynnex=httpx.ASGITransport(app=create_tds_app(site.tds)),
+                carriers=httpx.ASGITransport(app=create_carriers_app(site.carriers)) if site.carriers else None,
             )
             tenant = await stack.enter_async_context(
                 open_tenant(

@@ -61,6 +61,19 @@ async def test_the_daemon_sleeps_until_the_earliest_due_order(store: Store) -> N
     assert len(po_status_requests(site)) == 3
 
 
+async def test_the_daemon_wakes_for_a_parcel_poll_before_the_next_due_order(store: Store) -> None:
+    """Carrier tracking on: a shipped package due for a poll in 2 hours shortens a 10-hour sleep."""
+    clock = SimClock()
+    site = make_site(clock, carriers={"enabled": True, "poll_in_transit_hours": 2.0, "poll_near_delivery_hours": 2.0})
+    site.add(simple_order("PO-725", clock.now(), **SHIPPED))
+    sleep = SimSleep(clock)
+    sections = {"schedule": {**NO_JITTER, "shipped_minutes": 600}, "daemon": {"discovery_minutes": 1440}}
+    async with fleet(store, clock, [site], **sections) as tenants:
+        await Daemon(tenants, clock=clock, max_cycles=2, sleep=sleep).run()
+    assert sleep.naps == [7200.0]
+    assert site.carriers is not None and [r.provider for r in site.carriers.requests if r.path.startswith("/track")]
+
+
 async def test_discovery_interval_caps_the_sleep_so_new_pos_are_found(store: Store) -> None:
     clock = SimClock()
     site = make_site(clock)

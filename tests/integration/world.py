@@ -1,4 +1,5 @@
-"""An in-process world for end-to-end tests: both simulators on one SimClock, mounted by transport.
+"""An in-process world for end-to-end tests: the simulators (ConnectWise, TD SYNNEX, and the carriers
+EasyPost, UPS and FedEx, which follow TD SYNNEX's packages) on one SimClock, mounted by transport.
 
 Nothing of ours is mocked: the engine talks HTTP to the real simulator apps through
 `httpx.ASGITransport`, which is the only difference from production.
@@ -20,9 +21,12 @@ from orderbridge.core.clock import SimClock
 from orderbridge.core.domain import Package
 from orderbridge.runners.operator import live_engine
 from orderbridge.simulators.book import cw_lines_for
+from orderbridge.simulators.carriers.app import create_app as create_carriers_app
+from orderbridge.simulators.carriers.state import CarrierState
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
+from orderbridge.simulators.serve import carriers_demo_table
 from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.simulators.tdsynnex.state import TDSynnexState
@@ -31,6 +35,7 @@ from orderbridge.sync.engine import Engine
 from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 
 CUSTOMER = "100001"
+CARRIERS_URL = "https://carriers.sim"
 
 
 def world_settings(store_url: str, **sections: dict[str, Any]) -> Settings:
@@ -50,6 +55,8 @@ def world_settings(store_url: str, **sections: dict[str, Any]) -> Settings:
             "invoice_url": "https://tds.sim/webservice/invoice/query",
         },
         "store": {"url": store_url},
+        # Every provider with the simulator's demo credentials; off unless a test passes carriers={"enabled": True}.
+        "carriers": carriers_demo_table(CARRIERS_URL),
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}
@@ -65,6 +72,7 @@ class World:
     clock: SimClock
     cw: ConnectWiseState
     tds: TDSynnexState
+    carriers: CarrierState
     tenant: Tenant
     engine: Engine  # a live engine (the operator's view attached), kept across the world's cycles
 
@@ -87,13 +95,16 @@ async def world(store: Store, **sections: dict[str, Any]) -> AsyncIterator[World
     cw = ConnectWiseState(clock)
     seed_defaults(cw)
     tds = TDSynnexState(clock)
+    carriers = CarrierState(clock, packages=tds.shipped_parcel)
     transports = Transports(
         connectwise=httpx.ASGITransport(app=create_cw_app(cw)),
         tdsynnex=httpx.ASGITransport(app=create_tds_app(tds)),
+        carriers=httpx.ASGITransport(app=create_carriers_app(carriers)),
     )
     settings = world_settings("sqlite://", **sections)
     async with open_tenant(settings, store=store, transports=transports, clock=clock, sleep=no_sleep) as tenant:
-        yield World(clock=clock, cw=cw, tds=tds, tenant=tenant, engine=live_engine(tenant))
+        engine = live_engine(tenant)
+        yield World(clock=clock, cw=cw, tds=tds, carriers=carriers, tenant=tenant, engine=engine)
 
 
 def simple_order(

@@ -164,6 +164,7 @@ _DATE_FIELDS = {
     "vendorInvoiceDate": "vendor_invoice_date",
     "shipDate": "ship_date",
     "expectedShipDate": "expected_ship_date",
+    "expectedArrivalDate": "expected_arrival_date",
 }
 
 

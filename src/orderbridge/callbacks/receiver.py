@@ -25,7 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from orderbridge.callbacks.body import TooLarge, read_body
 from orderbridge.callbacks.budgets import Budgets, source_of
+from orderbridge.callbacks.easypost import EasyPostReceiver
 from orderbridge.callbacks.keys import Resolve, SigningKeys, system_resolve
 from orderbridge.callbacks.payload import BadCallback, po_callback, read_envelope
 from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy
@@ -41,10 +43,6 @@ SIGNATURE_HEADER = "x-content-signature"
 # base64 of a 32-byte HMAC-SHA256: any other length is refused before the body is even parsed.
 SIGNATURE_LENGTH = 44
 _log = logging.getLogger(__name__)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _unauthorized(reason: str) -> Response:
@@ -91,18 +89,7 @@ class CallbackReceiver:
         await self.keys.aclose()
 
     async def _body(self, request: Request) -> bytes:
-        cap = self.limits.max_body_bytes
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise _TooLarge
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > cap:
-                raise _TooLarge
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_body(request, self.limits.max_body_bytes)
 
     def _refuse(self, tenant: str, source: str, reason: str, *, charged: bool = False) -> Response:
         """401 while the source has budget for failures, 429 once it has spent it."""
@@ -118,7 +105,7 @@ class CallbackReceiver:
         source = source_of(request.client.host if request.client else None)
         try:
             body = await self._body(request)
-        except _TooLarge:
+        except TooLarge:
             return JSONResponse({"error": "body too large"}, status_code=413)
         signature = request.headers.get(SIGNATURE_HEADER, "").strip()
         if len(signature) != SIGNATURE_LENGTH:
@@ -181,8 +168,11 @@ def callback_routes(
     key_transport: httpx.AsyncBaseTransport | None = None,
     resolve: Resolve = system_resolve,
 ) -> list[BaseRoute]:
-    """The routes `web/app.py` mounts with `create_app(..., extra_routes=callback_routes(...))`."""
+    """The routes `web/app.py` mounts with `create_app(..., extra_routes=callback_routes(...))`: ConnectWise's
+    PO callbacks and EasyPost's tracker webhooks (callbacks/easypost.py)."""
     receiver = CallbackReceiver(
         store, tenants, limits=limits, clock=clock, key_transport=key_transport, resolve=resolve
     )
-    return receiver.routes()
+    # EasyPost's tracker webhooks share the budgets: one flood cannot get a second allowance by switching route.
+    easypost = EasyPostReceiver(store, tenants, receiver.limits, receiver.clock, budgets=receiver)
+    return [*receiver.routes(), *easypost.routes()]

@@ -141,3 +141,18 @@ class EasyPostClient:
             raise self._refusal(reply, "EasyPost POST /webhooks")
         hook = decode(reply, service=SERVICE, what="EasyPost POST /webhooks")
         return text(hook.get("id"), 64) or ""
+
+    async def list_webhooks(self) -> list[dict[str, Any]]:
+        """The account's webhooks (`GET /webhooks`), as EasyPost lists them: id, url, mode, disabled_at."""
+        reply = await self._http.request("GET", "/webhooks")
+        if not 200 <= reply.status < 300:
+            raise self._refusal(reply, "EasyPost GET /webhooks")
+        body = decode(reply, service=SERVICE, what="EasyPost GET /webhooks")
+        hooks = body.get("webhooks") if isinstance(body, Mapping) else None
+        return [dict(hook) for hook in hooks if isinstance(hook, Mapping)] if isinstance(hooks, list) else []
+
+    async def enable_webhook(self, hook_id: str) -> None:
+        """Re-enable a webhook EasyPost disabled after failed deliveries (`PATCH /webhooks/{id}`, §1.9)."""
+        reply = await self._http.request("PATCH", f"/webhooks/{quote(hook_id, safe='')}", json={}, idempotent=True)
+        if not 200 <= reply.status < 300:
+            raise self._refusal(reply, "EasyPost PATCH /webhooks/{id}")

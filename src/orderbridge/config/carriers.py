@@ -10,6 +10,7 @@ so settings built directly (tests, tenants) never leak them either.
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -132,10 +133,39 @@ class CarrierSettings(Section):
         description="carrier name (as TD SYNNEX's ship method names it) -> provider or 'none'; unlisted "
         "parcel carriers go to their own provider when configured, else to EasyPost when configured",
     )
+    calls_per_package: int = Field(
+        default=24, ge=1, description="provider answers asked per package at most; then the grace rule applies"
+    )
+    give_up_days: int = Field(
+        default=10, ge=1, description="stop polling a package after this many days without a scan"
+    )
+    poll_in_transit_hours: float = Field(default=12.0, gt=0, description="poll interval far from the estimate")
+    poll_near_delivery_hours: float = Field(
+        default=3.0, gt=0, description="poll interval on and after the estimated day, and out for delivery"
+    )
+    slip_days: int = Field(
+        default=1, ge=0, description="a delivery_delayed event when the estimate moves later by more than this"
+    )
+    delivered_field: str = Field(
+        default="", max_length=100, description="PO custom field for the delivered date and signer; '' = none"
+    )
+    timezone: str = Field(
+        default="", description="IANA zone of delivery times in PO notes; '' = [display] timezone, else UTC"
+    )
     forwarders: ForwarderSettings = ForwarderSettings()
     easypost: EasyPostSettings = EasyPostSettings()
     ups: UPSSettings = UPSSettings()
     fedex: FedExSettings = FedExSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/Chicago)") from None
+        return value
 
     @field_validator("route")
     @classmethod

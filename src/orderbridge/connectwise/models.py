@@ -147,6 +147,7 @@ class PurchaseOrderLineItemModel(_Wire):
     vendor_order_number: OptionalText = None
     serial_numbers: OptionalText = None
     expected_ship_date: UtcDatetime = None
+    expected_arrival_date: UtcDatetime = None
     backordered_flag: bool | None = None
     canceled_flag: bool | None = None
     canceled_reason: OptionalText = None
@@ -167,6 +168,7 @@ class PurchaseOrderLineItemModel(_Wire):
             vendor_order_number=self.vendor_order_number,
             serial_numbers=self.serial_numbers,
             expected_ship_date=self.expected_ship_date,
+            expected_arrival_date=self.expected_arrival_date,
             backordered_flag=self.backordered_flag,
             canceled_flag=self.canceled_flag,
             canceled_reason=self.canceled_reason,

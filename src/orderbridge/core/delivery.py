@@ -77,3 +77,62 @@ class ParcelQuery:
     tracking_number: str
     carrier: str
     provider_ref: str | None = None
+
+
+SCAN_EVENTS_KEPT = 25  # the newest scans kept per parcel: the story a person reads, bounded
+
+# Why a parcel is no longer polled (TrackedParcel.stopped); None while polling goes on.
+STOPPED_FINAL = "final"  # delivered or back with the sender: nothing more to learn
+STOPPED_BUDGET = "budget"  # the per-package call budget ([carriers] calls_per_package) is spent
+STOPPED_NO_SCAN = "no_scan"  # no carrier scan for [carriers] give_up_days
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedParcel:
+    """One shipped package of one PO as orderbridge follows it: what TD SYNNEX said when it shipped, which
+    provider follows it (None: nobody can, `route_reason` says why), and the latest a carrier told us.
+
+    Keyed by (tenant, po_id, tracking_number): a carton serving two POs is followed once per PO, so each
+    PO's story stays its own. `lines` are the PO line numbers the carton carries (TD SYNNEX echoes the
+    reseller's line numbers). `events` are the newest scans, oldest first, bounded by the store.
+    """
+
+    tenant: str
+    po_id: int
+    tracking_number: str
+    carrier: str | None
+    provider: str | None
+    route_reason: str
+    registered_at: datetime
+    lines: tuple[int, ...] = ()
+    sales_order: str | None = None
+    ship_method: str | None = None  # TD SYNNEX's code ("FG"), for reports by ship method
+    shipped_at: datetime | None = None
+    tds_estimate: date | None = None  # TD SYNNEX's EstimatedDeliveryDate for the carton's lines, if any
+    state: ParcelState = ParcelState.UNKNOWN
+    found: bool = False  # a provider has answered for this number at least once
+    first_estimate: date | None = None  # the carrier's first estimate: what "slipped" and "on time" compare to
+    estimate: date | None = None  # the carrier's current estimate
+    delivered_at: datetime | None = None
+    signed_by: str | None = None
+    delivered_elsewhere: bool = False
+    delivered_to: str | None = None
+    awaiting_pickup: bool = False
+    last_scan_at: datetime | None = None
+    events: tuple[ScanEvent, ...] = ()
+    provider_ref: str | None = None
+    polls: int = 0  # provider answers asked for this package (each is one call, or a share of a FedEx batch)
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = None  # None: not polled any more (see `stopped`)
+    stopped: str | None = None  # STOPPED_* once polling ended
+    problem: str | None = None  # the provider's last word on this package when it was not a status
+    updated_at: datetime | None = None
+
+    @property
+    def trackable(self) -> bool:
+        """A provider follows it and has not given up: the carrier's word decides when it is delivered."""
+        return self.provider is not None and self.stopped not in (STOPPED_BUDGET, STOPPED_NO_SCAN)
+
+    @property
+    def delivered(self) -> bool:
+        return self.state is ParcelState.DELIVERED

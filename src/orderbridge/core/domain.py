@@ -219,6 +219,7 @@ class PurchaseOrderLine:
     vendor_order_number: str | None = None
     serial_numbers: str | None = None
     expected_ship_date: datetime | None = None
+    expected_arrival_date: datetime | None = None
     backordered_flag: bool | None = None
     canceled_flag: bool | None = None
     canceled_reason: str | None = None

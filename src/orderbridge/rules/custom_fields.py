@@ -1,4 +1,5 @@
-"""The PO custom fields the operator may name: every tracking number, and the expected delivery date.
+"""The PO custom fields the operator may name: every tracking number, the expected delivery date, and when
+and to whom the carriers delivered (`[carriers] delivered_field`).
 
 ConnectWise takes custom fields only as the WHOLE `customFields` array (connectwise-psa.md §4.3), so both
 values travel in one FieldChange per plan; `connectwise.patch.custom_fields_op` builds the array the same
@@ -12,6 +13,7 @@ from typing import Any
 
 from orderbridge.connectwise.patch import custom_fields_op
 from orderbridge.core.domain import Event, FieldChange
+from orderbridge.rules.delivery import delivered_field_value
 from orderbridge.rules.quotes import counted_lines
 from orderbridge.rules.shipping import CUSTOM_FIELD_LIMIT, all_tracking_numbers, fit_list
 from orderbridge.rules.situation import NOTHING, Outcome, Situation
@@ -34,7 +36,8 @@ def _same_value(current: Any, new: str, *, is_date: bool) -> bool:
 
 def custom_fields_rule(s: Situation) -> Outcome:
     sync = s.ctx.sync
-    if s.stale or not (sync.tracking_numbers_field or sync.expected_delivery_field):
+    delivered_field = s.ctx.carriers.delivered_field if s.ctx.carriers.enabled else ""
+    if s.stale or not (sync.tracking_numbers_field or sync.expected_delivery_field or delivered_field):
         return NOTHING
     wanted: list[tuple[str, str, str, bool]] = []
     if sync.tracking_numbers_field:
@@ -46,6 +49,11 @@ def custom_fields_rule(s: Situation) -> Outcome:
         when = expected_delivery(s)
         if when is not None:
             wanted.append((sync.expected_delivery_field, "sync.expected_delivery_field", when, True))
+    if delivered_field:
+        # ConnectWise has no delivered-date field (DESIGN.md §2): the operator names a Text custom field.
+        delivered = delivered_field_value(s)
+        if delivered is not None:
+            wanted.append((delivered_field, "carriers.delivered_field", delivered, False))
     updates: dict[str, str] = {}
     old: dict[str, Any] = {}
     events: list[Event] = []
@@ -64,5 +72,5 @@ def custom_fields_rule(s: Situation) -> Outcome:
     if not updates:
         return Outcome(events=tuple(events))
     array = custom_fields_op(s.po.custom_fields, updates)["value"]
-    reason = "every tracking number / expected delivery date (whole customFields array)"
+    reason = "every tracking number / expected delivery date / delivered (whole customFields array)"
     return Outcome(changes=(FieldChange("customFields", old, array, reason),), events=tuple(events))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from orderbridge.core.delivery import TrackedParcel
 from orderbridge.core.domain import (
     DistributorOrder,
     Event,
@@ -24,12 +25,21 @@ from orderbridge.core.domain import (
 )
 from orderbridge.rules.admission import admit
 from orderbridge.rules.carriers import resolve_shipment_method, tracking_link
+from orderbridge.rules.cartons import current as current_parcels
 from orderbridge.rules.closing import close_verdict
 from orderbridge.rules.custom_fields import custom_fields_rule
+from orderbridge.rules.delivery import NOTE_KINDS, delivery_note_text, delivery_rule, delivery_verdict
 from orderbridge.rules.header import shipment_date_rule, shipment_method_rule, tracking_rule, vendor_order_rule
 from orderbridge.rules.invoice_fields import distinct_invoices, invoice_rule
 from orderbridge.rules.lines import line_rule
-from orderbridge.rules.notes import ShipmentFacts, TrackedPackage, invoice_note, shipment_note, stage_note
+from orderbridge.rules.notes import (
+    ShipmentFacts,
+    TrackedPackage,
+    invoice_note,
+    note_marker,
+    shipment_note,
+    stage_note,
+)
 from orderbridge.rules.shipping import Shipment, cw_datetime, describe_ship_method, local_date, shipments
 from orderbridge.rules.situation import (
     FIRST_SIGHT,
@@ -194,6 +204,9 @@ def _notes(s: Situation, events: Sequence[Event]) -> tuple[Note, ...]:
         elif event.kind == "invoice" and not billed_in_stage_note:
             invoice = next(i for i in invoices if f"invoice:{i.invoice_number}" == event.key)
             notes.append(invoice_note(event.key, invoice, invoices))
+        elif event.kind in NOTE_KINDS and (text := delivery_note_text(s, event)) is not None:
+            # One note per delivery, found again by its marker after a crash like every other note.
+            notes.append(Note(event.key, f"{text} {note_marker(event.key)}"))
     return tuple(notes)
 
 
@@ -208,6 +221,7 @@ RULES: tuple[Rule, ...] = (
     line_rule,
     stage_event_rule,
     shipment_event_rule,
+    delivery_rule,
 )
 
 
@@ -227,11 +241,14 @@ def plan_purchase_order(
     *,
     invoices: Sequence[Invoice] = (),
     delivered: bool | None = None,
+    parcels: Sequence[TrackedParcel] = (),
 ) -> Plan:
     """Decide what this PO needs. A plan with any problem has no changes, events or notes (fail closed).
 
-    `invoices` come from the invoice query service; `delivered` is the seam for a future delivery source
-    (None: unknown, so CLOSED waits `sync.close_after_days` after the last ship date).
+    `invoices` come from the invoice query service; `parcels` are the PO's packages as the carriers last
+    told us (rules/delivery.py decides from them whether the PO is delivered). Without parcels,
+    `delivered` says it directly (None: unknown, so CLOSED waits `sync.close_after_days` after the last
+    ship date).
     """
 
     def refuse(*problems: str, needs_setup: bool = False) -> Plan:
@@ -254,6 +271,9 @@ def plan_purchase_order(
     if admitted.problems:
         return refuse(*admitted.problems)
     order, invoices = admitted.order, admitted.invoices
+    mine = tuple(current_parcels(order, parcels))
+    if parcels:
+        delivered = delivery_verdict(order, mine)
     verdict = _verdict(order, ctx, invoices, delivered)
     # notFound, rejected, every line deleted, or codes we cannot read: we do not understand the order.
     if verdict.problem is not None or verdict.stage is None:
@@ -270,6 +290,7 @@ def plan_purchase_order(
         stale=verdict.stage < floor,
         person_owns_status=_person_owns(po, ctx, prior),
         invoices=tuple(invoices),
+        parcels=mine,
     )
     outcomes = [rule(situation) for rule in RULES]
     problems = tuple(p for o in outcomes for p in o.problems)

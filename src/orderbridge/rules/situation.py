@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from orderbridge.config import StatusNames, SyncSettings
+from orderbridge.config import CarrierSettings, StatusNames, SyncSettings
+from orderbridge.core.delivery import TrackedParcel
 from orderbridge.core.domain import (
     DistributorOrder,
     Event,
@@ -49,6 +50,9 @@ class PlanContext:
     # `[tdsynnex] timezone`: notes give a ship date as TD SYNNEX's own calendar day. The codec hands
     # times over in UTC, where a 17:30 Pacific shipment is already the next day.
     tdsynnex_zone: tzinfo = PACIFIC
+    # `[carriers]`: the delivered custom field, the slip tolerance; and the zone of delivery times in notes.
+    carriers: CarrierSettings = field(default_factory=CarrierSettings)
+    delivery_zone: tzinfo = UTC
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Situation:
     stale: bool
     person_owns_status: bool
     invoices: tuple[Invoice, ...] = ()
+    parcels: tuple[TrackedParcel, ...] = ()  # the packages this answer ships, as the carriers last told us
 
     def stage_name(self, stage: Stage) -> str:
         return stage_status_name(self.ctx.status_names, stage)

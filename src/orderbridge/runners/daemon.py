@@ -40,6 +40,7 @@ from orderbridge.runners.operator import live_engine
 from orderbridge.runners.writer import WriterLease, tenant_writer
 from orderbridge.store.cursors import first_write_per_po, next_due_at, stage_counts
 from orderbridge.store.inbox import mark_processed, pending_callbacks
+from orderbridge.store.parcels import next_poll_at
 from orderbridge.store.setup_state import setup_changed_at
 from orderbridge.sync.causes import top_causes
 from orderbridge.sync.discovery import IncrementalDiscovery
@@ -240,6 +241,11 @@ class Daemon:
             due = None
         if due is not None:
             wake = min(wake, due)
+        if tenant.carriers:
+            # A parcel poll falling due is a reason to run a cycle too (sync/delivery.py polls first).
+            with contextlib.suppress(Exception):
+                polled = next_poll_at(tenant.store, tenant.name)
+                wake = min(wake, polled) if polled is not None else wake
         return max(daemon.min_sleep_s, (wake - now).total_seconds())
 
     async def _pause(self, tenant: Tenant, seconds: float) -> None:
@@ -297,3 +303,5 @@ class Daemon:
     def _observe_calls(self, tenant: Tenant) -> None:
         self.metrics.observe_calls(tenant.name, "connectwise", tenant.connectwise.stats)
         self.metrics.observe_calls(tenant.name, "tdsynnex", tenant.tdsynnex.stats)
+        for name, provider in tenant.carriers.items():  # "easypost", "ups", "fedex"
+            self.metrics.observe_calls(tenant.name, name, provider.stats)

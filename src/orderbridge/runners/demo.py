@@ -2,8 +2,9 @@
 
 Both simulators listen on loopback sockets; orderbridge talks to them over real HTTP with the demo
 credentials, exactly as it would to ConnectWise and TD SYNNEX. Simulated time starts today and
-jumps between cycles so two weeks of order life play out in under a minute; it ends with what an
-operator would see: order ages and the alerts open.
+jumps between cycles so two weeks of order life play out in under a minute; the carrier simulators follow
+the shipped packages to the door, so POs close on delivery. It ends with what an operator would see:
+how POs closed, a delivery note, order ages and the alerts open.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from orderbridge.simulators.serve import SimulatorPair, running_simulators
 from orderbridge.store import Store
 from orderbridge.store.alerts import open_alerts
 from orderbridge.store.facts import FactsFilter, iter_facts
+from orderbridge.store.parcels import ParcelFilter, iter_parcels
 from orderbridge.sync.tenant import open_tenant
 
 DEMO_STEP = timedelta(days=2)
@@ -55,9 +57,9 @@ def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
         },
         "http": {"allow_insecure_loopback": True, "backoff_base_s": 0.05},
         "store": {"url": store_url},
-        # The carrier simulators (EasyPost, UPS, FedEx) run beside the others with demo credentials; delivery
-        # tracking is off until the pipeline that uses it switches this table on.
-        "carriers": sims.carrier_settings(),
+        # The carrier simulators (EasyPost, UPS, FedEx) follow TD SYNNEX's packages on the same clock, so the
+        # demo's POs close when their packages are delivered (forwarder references by the grace rule).
+        "carriers": {**sims.carrier_settings(), "enabled": True, "timezone": "America/Chicago"},
     }
     return Settings(**data)
 
@@ -107,6 +109,7 @@ async def run_demo(*, cycles: int, orders: int, out: Console, start: datetime | 
                 f"(the simulator's request log shows {logged} write requests)"
             )
             await _show_connectwise(sims, out)
+            _delivery_view(tenant.store, tenant.name, sims, out)
             _operator_view(tenant.store, tenant.name, sims.clock.now(), out)
 
 
@@ -162,6 +165,33 @@ async def _show_connectwise(sims: SimulatorPair, out: Console) -> None:
     if len(rows) > 25:
         out.print(f"({len(rows) - 25} more not shown)")
     out.print("statuses: " + ", ".join(f"{name} {count}" for name, count in sorted(stages.items())))
+
+
+def _delivery_view(store: Store, tenant: str, sims: SimulatorPair, out: Console) -> None:
+    """How POs closed (the carrier said delivered, or the grace rule after the last shipment), and one
+    delivery note as ConnectWise holds it."""
+    by_delivery = by_grace = 0
+    note = None
+    for row in iter_facts(store, FactsFilter(tenant=tenant)):
+        for event in store.events_for(tenant, row.po_id):
+            if event.key == "stage:CLOSED":
+                delivered = "delivered" in str(event.details.get("rule"))
+                by_delivery += delivered
+                by_grace += not delivered
+            if event.kind == "delivered" and note is None and event.note_id is not None:
+                texts = [n["text"] for n in sims.connectwise.notes(row.po_id) if n.get("id") == event.note_id]
+                note = (row.po_number, texts[0]) if texts else None
+    parcels = list(iter_parcels(store, ParcelFilter(tenant=tenant)))
+    followed = [parcel for parcel in parcels if parcel.provider is not None]
+    calls = sum(parcel.polls for parcel in followed)
+    out.rule("delivery: what the carriers said")
+    out.print(
+        f"  {by_delivery} POs closed on delivery, {by_grace} by the grace rule; {len(parcels)} packages shipped, "
+        f"{len(followed)} followed by a carrier provider, {sum(p.delivered for p in parcels)} delivered "
+        f"({calls} provider answers, {calls / len(followed) if followed else 0:.1f} per package followed)"
+    )
+    if note is not None:
+        out.print(f"  {note[0]}'s delivery note: ", for_terminal(note[1]))
 
 
 def _operator_view(store: Store, tenant: str, now: datetime, out: Console) -> None:

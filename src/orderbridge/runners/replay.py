@@ -51,8 +51,9 @@ class StoredObserver(Observer):
         *,
         signature: str | None = None,
         now: datetime | None = None,
+        parcels: str = "",
     ) -> Observation:
-        # `signature` and `now` are ignored: a replay re-plans on purpose, so no PO is quiet.
+        # `signature`, `now` and `parcels` are ignored: a replay re-plans on purpose, so no PO is quiet.
         payload = self.stored.get(po.id)
         if payload is None:
             raise NothingStored(f"PO {po_number}: no stored TD SYNNEX answer to replay")

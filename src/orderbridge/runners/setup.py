@@ -69,6 +69,13 @@ async def run_setup(
     report.custom_field = caption
     if definition.field_type not in ("Checkbox", None):
         report.warnings.append(f"custom field {caption!r} is not a Checkbox; orderbridge tracks POs where it is true")
+    delivered = settings.carriers.delivered_field if settings.carriers.enabled else ""
+    if delivered and await connectwise.find_custom_field(delivered) is None:
+        # Not fatal: the sync works without it, and says so on each PO (rules/custom_fields.py).
+        report.warnings.append(
+            f"PO custom field {delivered!r} ([carriers] delivered_field) is not defined; add a Text custom field "
+            "with that caption on the Purchase Order screen, or clear the setting"
+        )
 
     names = settings.statuses
     listed = await connectwise.list_statuses()

@@ -62,6 +62,9 @@ class TrackedOrder:
     fingerprint: str | None = None  # hash of the last distributor answer, to skip re-planning it
     quiet_key: str | None = None  # inputs of the last check that left the PO in step (sync/quiet.py)
     quiet_until: datetime | None = None  # when the clock alone may change that PO's plan (None: never)
+    # rules.parcel_schedule.parcels_digest of the parcels the last plan used: a carrier's news since then
+    # means the lines are read again (their expected arrival dates), as a new TD SYNNEX answer does.
+    parcels_digest: str | None = None
     updated_at: datetime | None = None  # None: the store stamps the time it saved the row
 
 

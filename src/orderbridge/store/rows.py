@@ -38,6 +38,7 @@ def tracked_row(record: TrackedOrder, now: datetime) -> dict[str, Any]:
         "fingerprint": record.fingerprint,
         "quiet_key": record.quiet_key,
         "quiet_until": record.quiet_until,
+        "parcels_digest": record.parcels_digest,
         "updated_at": record.updated_at or now,
     }
 
@@ -60,6 +61,7 @@ def tracked_from_row(row: RowMapping) -> TrackedOrder:
         fingerprint=row["fingerprint"],
         quiet_key=row["quiet_key"],
         quiet_until=row["quiet_until"],
+        parcels_digest=row["parcels_digest"],
         updated_at=row["updated_at"],
     )
 

@@ -101,6 +101,7 @@ tracked_orders = Table(
     Column("fingerprint", String(128), nullable=True),
     Column("quiet_key", String(64), nullable=True),
     Column("quiet_until", UTCDateTime, nullable=True),
+    Column("parcels_digest", String(64), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "tenant", "next_check_at"),
 )

@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from orderbridge.core.delivery import TrackedParcel
 from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
 from orderbridge.core.errors import AuthSuspected, Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
+from orderbridge.rules.parcel_schedule import parcels_digest
 from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
 from orderbridge.rules.schedule import next_check
 from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
@@ -27,6 +29,7 @@ from orderbridge.store.recorder import PayloadRecorder
 from orderbridge.sync.apply import Applied, Fence, apply_plan
 from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
 from orderbridge.sync.credentials import CONNECTWISE, TDSYNNEX, CredentialsJudge, credential_checks
+from orderbridge.sync.delivery import DeliveryTracking, delivery_zone
 from orderbridge.sync.duplicates import DuplicateNumbers
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.listing import tracked_listing
@@ -77,6 +80,7 @@ class _Work:
     tracked: TrackedOrder | None
     event_keys: frozenset[str]
     invoices: list[Invoice]
+    parcels: tuple[TrackedParcel, ...] = ()
 
 
 @dataclass
@@ -146,6 +150,8 @@ class Engine:
             if settings.payloads.enabled
             else None
         )
+        # Carrier tracking (sync/delivery.py): polled first in each cycle, its parcels planned with each PO.
+        self.delivery = DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers)
 
     def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
         return tracked_listing(
@@ -185,6 +191,8 @@ class Engine:
             release_on_fees=self.settings.sync.release_on_fees,
             sync=self.settings.sync,
             tdsynnex_zone=ZoneInfo(self.settings.tdsynnex.timezone),
+            carriers=self.settings.carriers,
+            delivery_zone=delivery_zone(self.settings),
         )
         cycle = _Cycle(
             ctx=ctx,
@@ -199,6 +207,8 @@ class Engine:
         cycle.summary.warnings.extend(rename.warning() for rename in statuses.stages.renamed)
         queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
         forced = frozenset(force)
+        if not dry_run:  # carriers first: a PO whose parcels changed is made due and planned in this cycle
+            forced |= (await self.delivery.poll(started)).forced
 
         async def produce() -> None:
             page: list[PurchaseOrder] = []
@@ -223,10 +233,12 @@ class Engine:
             tracked = self.store.load_tracked(self.tenant, ids)
             keys = self.store.event_keys(self.tenant, ids)
             invoices = load_invoices(self.store, self.tenant, ids)
+            parcels = self.delivery.load(ids)
             if self.payloads is not None and not cycle.dry_run:
                 self.payloads.prime(ids)
             for po in page:
-                await queue.put(_Work(po, tracked.get(po.id), keys.get(po.id, frozenset()), invoices.get(po.id, [])))
+                known = (keys.get(po.id, frozenset()), invoices.get(po.id, []), parcels.get(po.id, ()))
+                await queue.put(_Work(po, tracked.get(po.id), *known))
 
         async def work() -> None:
             while (item := await queue.get()) is not None:
@@ -256,6 +268,7 @@ class Engine:
             raise fatal.exceptions[0] from None
         finally:
             self._flush(cycle)
+            cycle.summary.warnings.extend(self.delivery.warnings())
             if cycle.incomplete and status == "ok":
                 status = "incomplete"
                 cycle.summary.aborted = cycle.incomplete
@@ -277,6 +290,7 @@ class Engine:
         if cycle.invoices:
             save_invoices(self.store, self.tenant, list(cycle.invoices), now)
             cycle.invoices.clear()
+        self.delivery.flush()  # before the checks that planned with these parcels
         if cycle.records:
             self.store.save_results(self.tenant, list(cycle.records))
             cycle.records.clear()
@@ -300,8 +314,9 @@ class Engine:
                 )
             if (shared := self.duplicates.problem(po.id)) is not None:
                 raise InvalidPurchaseOrder(shared)
+            digest = parcels_digest(item.parcels)
             seen = await self.observer.observe(
-                po, po_number, tracked, item.invoices, signature=cycle.signature, now=now
+                po, po_number, tracked, item.invoices, signature=cycle.signature, now=now, parcels=digest
             )
             cycle.credentials.accepted(TDSYNNEX)
             summary.checked += 1
@@ -316,7 +331,8 @@ class Engine:
                 person_status=tracked.person_status if tracked else False,
                 event_keys=item.event_keys,
             )
-            plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices)
+            parcels = await self.delivery.register(po, seen.order, item.parcels, now, dry_run=cycle.dry_run)
+            plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices, parcels=parcels)
             if plan.problems:
                 raise _PlanProblem("; ".join(plan.problems), SETUP_CAUSE if plan.needs_setup else PO_CAUSE)
             if cycle.dry_run:
@@ -340,6 +356,7 @@ class Engine:
                 now=now,
                 signature=cycle.signature,
                 close_after_days=self.settings.sync.close_after_days,
+                parcels=parcels_digest(parcels),
             )
             if self.hooks is not None:
                 self.hooks.observed(seen.po, seen.order, plan, now, events=record.events)

@@ -56,9 +56,11 @@ def success_record(
     now: datetime,
     signature: str | None = None,
     close_after_days: int = 0,
+    parcels: str = "",
 ) -> SyncRecord:
     """`signature` is the cycle's (sync/quiet.py); with it, a check that leaves the PO settled stores
-    the key that lets the next identical check skip planning."""
+    the key that lets the next identical check skip planning. `parcels` is the digest of the parcels
+    the plan used."""
     po, order = seen.po, seen.order
     entry = entry_factory(tenant, cycle_id, po, now)
     activity: list[ActivityEntry] = []
@@ -79,7 +81,7 @@ def success_record(
         activity.append(entry("event", event.kind, None, event.summary, event.key))
     stage = plan.stage if plan.stage is not None else (tracked.stage if tracked else None)
     base = tracked or new_tracked(tenant, po, now)
-    quiet = _quiet(seen, plan, applied, signature, close_after_days)
+    quiet = _quiet(seen, plan, applied, signature, close_after_days, parcels)
     row = replace(
         base,
         po_number=po.po_number,
@@ -97,6 +99,7 @@ def success_record(
         fingerprint=seen.digest,
         quiet_key=quiet[0],
         quiet_until=quiet[1],
+        parcels_digest=parcels or None,
         updated_at=now,
     )
     if tracked is not None and tracked.consecutive_failures:
@@ -120,7 +123,7 @@ def success_record(
 
 
 def _quiet(
-    seen: Observation, plan: Plan, applied: Applied, signature: str | None, close_after_days: int
+    seen: Observation, plan: Plan, applied: Applied, signature: str | None, close_after_days: int, parcels: str
 ) -> tuple[str | None, datetime | None]:
     """The quiet key and its expiry to store (sync/quiet.py); (None, None) when the next check must plan."""
     if signature is None or seen.answer_digest is None:
@@ -135,7 +138,7 @@ def _quiet(
     )
     if verdict is None:
         return None, None
-    return quiet_key(seen.answer_digest, signature, seen.invoices), verdict.until
+    return quiet_key(seen.answer_digest, signature, seen.invoices, parcels), verdict.until
 
 
 def quiet_record(tracked: TrackedOrder, *, next_check_at: datetime, now: datetime) -> SyncRecord:

@@ -73,13 +73,15 @@ class Observer:
         *,
         signature: str | None = None,
         now: datetime | None = None,
+        parcels: str = "",
     ) -> Observation | Quiet:
         """Ask about one PO. With the cycle's `signature`, an answer and PO identical to those of the
-        last check that left the PO in step come back as `Quiet`, unparsed (sync/quiet.py)."""
+        last check that left the PO in step come back as `Quiet`, unparsed (sync/quiet.py); `parcels`
+        is the digest of its parcels as the carriers last told us."""
         raw = await self.tds.fetch_status(po_number)
         answer = digest_of(raw)
         if signature is not None and now is not None and tracked is not None and tracked.quiet_key is not None:
-            key = quiet_key(answer, signature, known_invoices)
+            key = quiet_key(answer, signature, known_invoices, parcels)
             if is_quiet(po, tracked, key, now):
                 return Quiet(po, raw, answer, key)
         order = self.tds.parse_status(raw, po_number)
@@ -91,8 +93,10 @@ class Observer:
                 source = "Partner API"
         digest = fingerprint(order)
         changed = tracked is None or tracked.fingerprint != digest
+        # The carriers' news reaches the lines too (expected arrival dates): read them as for a new answer.
+        news = parcels != ((tracked.parcels_digest or "") if tracked else "")
         lines_fetched = False
-        if (changed or edited_since_check(po, tracked)) and order.lines:
+        if (changed or news or edited_since_check(po, tracked)) and order.lines:
             po = replace(po, lines=tuple(await self.cw.list_line_items(po.id)))
             lines_fetched = True
         invoices: tuple[Invoice, ...] = tuple(known_invoices)

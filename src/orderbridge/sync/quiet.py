@@ -10,7 +10,8 @@ planning it, building its facts and logging it again cost most of a cycle's CPU 
 
 The key digests the inputs that can change without ConnectWise's `lastUpdated` moving: the raw answer
 (minus the timestamp TD SYNNEX stamps on every reply), the cycle's signature (config, status and
-shipment-method lists, the code's rule version) and the invoices on record. A person's edit moves
+shipment-method lists, the code's rule version), the invoices on record and what the carriers said
+about the PO's parcels (sync/delivery.py). A person's edit moves
 `lastUpdated` past our last check, which the observer already tests. The clock is the one input a key
 cannot cover, so where time alone changes the plan the key carries an expiry: an INVOICED, fully
 shipped PO becomes CLOSED `close_after_days` after its last shipment, so it is quiet until then. No key
@@ -36,7 +37,7 @@ from orderbridge.store import TrackedOrder
 
 # Bump when a planner rule changes what it decides from the same inputs, so every PO is planned again
 # once after an upgrade even when the package version does not move (a development checkout).
-RULES_VERSION = "2"
+RULES_VERSION = "3"  # 3: delivery planning from carrier tracking (rules/delivery.py)
 PO_STATUS = "PO Status"
 
 
@@ -72,18 +73,23 @@ def cycle_signature(settings: Settings, ctx: PlanContext) -> str:
         settings.sync.model_dump_json(),
         settings.tdsynnex.timezone,  # the parser reads TD SYNNEX's local times with it
         str(settings.tdsynnex.invoice_url or ""),  # turning invoices on must reach settled POs too
+        # Carrier tracking: switching it on, a route or the delivered field must reach settled POs too.
+        settings.carriers.model_dump_json(exclude={"easypost", "ups", "fedex"}),
+        settings.display.timezone,  # delivery notes show times in it when [carriers] timezone is empty
         repr(ctx.release_on_fees),
         repr(statuses),
         repr(methods),
     )
 
 
-def quiet_key(answer_digest: str, signature: str, invoices: Sequence[Invoice]) -> str:
+def quiet_key(answer_digest: str, signature: str, invoices: Sequence[Invoice], parcels: str = "") -> str:
     """The key of one PO's inputs. Invoices count by number and sales order, in a canonical order:
     the store and a fresh fetch list them differently and a fetched one carries fields the store does
-    not keep, but the store only ever gains invoices, so a new number is the change that matters."""
+    not keep, but the store only ever gains invoices, so a new number is the change that matters.
+    `parcels` is `rules.parcel_schedule.parcels_digest` of the PO's parcels: a carrier's news (delivered,
+    a new estimate, an exception) changes the plan while TD SYNNEX's answer stays the same."""
     known = sorted(f"{invoice.invoice_number}\x1e{invoice.order_number or ''}" for invoice in invoices)
-    return _digest(answer_digest, signature, *known)
+    return _digest(answer_digest, signature, *known, *((f"parcels:{parcels}",) if parcels else ()))
 
 
 def edited_since_check(po: PurchaseOrder, tracked: TrackedOrder | None) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from orderbridge.carriers import CarrierProvider, open_providers
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.core.clock import Clock, SystemClock
@@ -31,6 +32,7 @@ class Transports:
 
     connectwise: httpx.AsyncBaseTransport | None = None
     tdsynnex: httpx.AsyncBaseTransport | None = None
+    carriers: httpx.AsyncBaseTransport | None = None  # EasyPost, UPS and FedEx (one simulator app serves all)
 
 
 @dataclass
@@ -43,6 +45,9 @@ class Tenant:
     clock: Clock
     invoices: InvoiceClient | None = None
     partner: PartnerClient | None = None
+    # The configured carrier-tracking providers by name ("easypost", "ups", "fedex"); empty when
+    # `[carriers] enabled` is false.
+    carriers: dict[str, CarrierProvider] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -79,6 +84,7 @@ async def open_tenant(
         if settings.partner.enabled
         else None
     )
+    carriers = open_providers(settings.carriers, settings.http, transport=transports.carriers, sleep=sleep, clock=clock)
     try:
         yield Tenant(
             name=name,
@@ -89,8 +95,11 @@ async def open_tenant(
             clock=clock,
             invoices=invoices,
             partner=partner,
+            carriers=carriers,
         )
     finally:
+        for provider in carriers.values():
+            await provider.aclose()
         await cw.aclose()
         await tds.aclose()
         if invoices is not None:

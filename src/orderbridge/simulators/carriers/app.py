@@ -64,6 +64,7 @@ def create_app(state: CarrierState) -> Starlette:
         route("/v2/trackers/{tracker_id}", "easypost", "track", easypost.delete_tracker, "DELETE"),
         route("/v2/webhooks", "easypost", "webhooks", easypost.create_webhook, "POST"),
         route("/v2/webhooks", "easypost", "webhooks", easypost.list_webhooks, "GET"),
+        route("/v2/webhooks/{hook_id}", "easypost", "webhooks", easypost.enable_webhook, "PATCH"),
         route("/v2/webhooks/{hook_id}", "easypost", "webhooks", easypost.delete_webhook, "DELETE"),
         route("/security/v1/oauth/token", "ups", "token", ups.token, "POST"),
         route("/api/track/v1/details/{inquiry_number}", "ups", "track", ups.track, "GET"),

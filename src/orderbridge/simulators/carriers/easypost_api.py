@@ -138,6 +138,16 @@ async def list_webhooks(state: CarrierState, request: Request) -> Handled:
     return JSONResponse({"webhooks": hooks}), (), "webhooks"
 
 
+async def enable_webhook(state: CarrierState, request: Request) -> Handled:
+    """PATCH re-enables a webhook that was disabled (carriers.md §1.9); an enabled one is answered as is."""
+    key = api_key(state, request)
+    hook = state.webhooks.hooks.get(request.path_params["hook_id"])
+    if hook is None or hook.mode != key.mode:
+        raise errors.easypost_not_found()
+    hook.disabled_at = None
+    return JSONResponse(hook.to_json()), (), "webhook enabled"
+
+
 async def delete_webhook(state: CarrierState, request: Request) -> Handled:
     key = api_key(state, request)
     hook = state.webhooks.hooks.get(request.path_params["hook_id"])
