@@ -180,6 +180,44 @@ class ConnectWiseClient:
             found.extend(parse(model, item, what, reply) for item in items)
         return found
 
+    # Generic record access, for the endpoint modules beside this one (context, tickets, configurations):
+    # they name the path and the model; paging, errors and the no-resend rule stay here.
+
+    async def list_records(
+        self,
+        model: type[M],
+        path: str,
+        *,
+        what: str,
+        conditions: str | None = None,
+        child_conditions: str | None = None,
+        fields: str | None = None,
+        per_record: bool = False,
+    ) -> list[M]:
+        """Every record of a list endpoint matching ConnectWise `conditions` (all pages)."""
+        params: dict[str, Any] = {}
+        if conditions:
+            params["conditions"] = conditions
+        if child_conditions:
+            params["childConditions"] = child_conditions
+        if fields:
+            params["fields"] = fields
+        return await self._list(model, path, what, params, per_record=per_record)
+
+    async def get_record(self, model: type[M], path: str, *, what: str, per_record: bool = True) -> M:
+        reply = await self._call("GET", path, what=what, per_record=per_record)
+        return parse(model, decode(reply, what, dict), what, reply)
+
+    async def create_record(self, model: type[M], path: str, body: dict[str, Any], *, what: str) -> M:
+        """POST one record; never repeated after a timeout (a second POST would be a second record)."""
+        reply = await self._call("POST", path, what=what, body=body, idempotent=False, per_record=True)
+        return parse(model, decode(reply, what, dict), what, reply)
+
+    async def patch_record(self, model: type[M], path: str, ops: list[dict[str, Any]], *, what: str) -> M:
+        """JSON Patch one record (absolute values only are idempotent; see patch.is_idempotent)."""
+        reply, data = await self._patch(path, ops, what)
+        return parse(model, data, what, reply)
+
     async def list_purchase_orders(
         self,
         *,
