@@ -93,4 +93,6 @@ def po_link(settings: FulfilmentSettings, base_url: str, po_id: int) -> str:
     if host.lower().startswith("api-"):
         host = host[4:]
     codebase = path.split("/apis/", 1)[0].strip("/") or "v4_6_release"
-    return f"{scheme or 'https'}://{host}/{codebase}/ConnectWise.aspx?locale=en_US&routeTo=PurchaseOrderFV&recid={po_id}"
+    return (
+        f"{scheme or 'https'}://{host}/{codebase}/ConnectWise.aspx?locale=en_US&routeTo=PurchaseOrderFV&recid={po_id}"
+    )

@@ -108,7 +108,7 @@ def receipts(po: PurchaseOrder, order: DistributorOrder, parcels: Sequence[Track
         wanted = int(line.quantity)
         if quantity < line.quantity or wanted != line.quantity:
             continue  # shipped short, or a fractional quantity: a person receives it
-        times = [by_number[n].delivered_at for n in numbers if by_number[n].delivered_at is not None]
+        times = [t for n in numbers if (t := by_number[n].delivered_at) is not None]
         when = cw_datetime(max(times)) if times else None
         reason = "every package of this line delivered ([fulfilment] receive_on_delivery)"
         if line.received_quantity != wanted:

@@ -1,0 +1,199 @@
+"""End to end, `[fulfilment]`: a delivered PO gets one coordination ticket, its lines are received once
+every package carrying them is delivered, and each shipped serial number becomes one configuration on
+the customer's company; over the three simulators and a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_delivery_end_to_end import CARRIERS_ON, FEDEX, UPS, copy_database, run_days
+from world import CUSTOMER, World, world
+
+from orderbridge.core.domain import Package
+from orderbridge.runners.setup import run_setup
+from orderbridge.simulators.carriers.state import NumberScript
+from orderbridge.simulators.connectwise import fulfilment_kinds as sim
+from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
+from orderbridge.store import Store
+from orderbridge.store.parcels import load_parcels
+
+FULFILMENT: dict[str, Any] = {
+    "coordination_board": "Deliveries",
+    "coordination_summary": "Arrived: PO {po_number} for {customer}",
+    "receive_on_delivery": True,
+    "configurations": True,
+    "configuration_type": "Managed Workstation",
+}
+
+
+def two_lines(po_number: str, start: datetime, *, serials: tuple[str, ...] = ("SN-A1", "SN-A2")) -> OrderScript:
+    """Line 1 ships in a FedEx package (with serials), line 2 in a UPS package; both a day later."""
+
+    def line(number: int, sku: str, tracking: str, with_serials: tuple[str, ...], method: str) -> LineScript:
+        events = [
+            LineEvent(start - timedelta(hours=1), "accept", "41000001", "SO", 2, "6", method),
+            LineEvent(
+                start + timedelta(days=1),
+                "ship",
+                "41000001",
+                quantity=2,
+                warehouse="6",
+                ship_method=method,
+                packages=(Package(tracking, ship_item_quantity=2, serial_numbers=with_serials),),
+            ),
+            LineEvent(start + timedelta(days=2), "invoice", "41000001"),
+        ]
+        return LineScript(number, sku, f"PN-{sku}", f"Product {sku}", 2, Decimal("100.0"), events)
+
+    return OrderScript(
+        customer_number=CUSTOMER,
+        po_number=po_number,
+        placed_at=start - timedelta(hours=1),
+        lines=[line(1, "1000001", FEDEX, serials, "FG"), line(2, "1000002", UPS, (), "UP")],
+    )
+
+
+def customer(w: World, *, drop_ship: bool = True) -> dict[str, Any]:
+    company = w.cw.add_company("ACME", "Acme <Corp> & Sons")
+    ref = {"id": company["id"], "identifier": company["identifier"], "name": company["name"]}
+    return {"customerCompany": ref, "dropShipCustomerFlag": drop_ship, "customerName": "Acme"}
+
+
+def seed_fulfilment(w: World) -> None:
+    sim.add_board(w.cw, "Deliveries")
+    sim.add_configuration_type(w.cw, "Managed Workstation")
+
+
+def kinds(store: Store, po_id: int, kind: str) -> list[Any]:
+    return [e for e in store.events_for("default", po_id) if e.kind == kind]
+
+
+async def test_delivered_po_gets_one_ticket_received_lines_and_configurations(store: Store) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=FULFILMENT) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        seed_fulfilment(w)
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.carriers.set_script(UPS, NumberScript(outcome="slipped"))
+        w.add(two_lines("PO-900", w.clock.now()), fields=customer(w))
+        po_id = w.po("PO-900")["id"]
+        company_id = w.po("PO-900")["customerCompany"]["id"]
+        seen_partial = False
+        end = w.clock.now() + timedelta(days=14)
+        while w.clock.now() < end:
+            await w.engine.run_cycle()
+            w.clock.advance(timedelta(hours=6))
+            # Every cycle: a line is received exactly when every package carrying it is delivered, and the
+            # ticket exists only once all of them are.
+            parcels = {p.tracking_number: p for p in load_parcels(store, "default", [po_id]).get(po_id, ())}
+            lines = {line["lineNumber"]: line for line in w.cw.line_items(po_id)}
+            for number, tracking in ((1, FEDEX), (2, UPS)):
+                received = lines[number].get("receivedStatus") == "FullyReceived"
+                assert received == (tracking in parcels and parcels[tracking].delivered), (number, lines[number])
+            both = all(parcels.get(t) is not None and parcels[t].delivered for t in (FEDEX, UPS))
+            seen_partial = seen_partial or (parcels.get(FEDEX) is not None and parcels[FEDEX].delivered and not both)
+            assert bool(sim.tickets(w.cw)) == both
+        assert seen_partial, "the test never saw one package delivered and the other not"
+        configurations = sim.configurations(w.cw)
+        assert sorted(c["serialNumber"] for c in configurations) == ["SN-A1", "SN-A2"]
+        assert {c["company"]["id"] for c in configurations} == {company_id}
+        assert {c["type"]["name"] for c in configurations} == {"Managed Workstation"}
+        lines = {line["lineNumber"]: line for line in w.cw.line_items(po_id)}
+        assert lines[1]["receivedQuantity"] == 2 and lines[1]["dateReceived"]
+        tickets = sim.tickets(w.cw)
+        assert len(tickets) == 1
+        ticket = tickets[0]
+        assert ticket["board"]["name"] == "Deliveries"
+        assert ticket["company"]["name"] == "Acme <Corp> & Sons"
+        assert ticket["summary"].startswith("Arrived: PO PO-900 for Acme <Corp> & Sons")
+        assert f"[orderbridge:coordination:{po_id}]" in ticket["summary"]
+        assert len(kinds(store, po_id, "coordination_ticket")) == 1
+        assert len(kinds(store, po_id, "configurations")) == 1
+        assert len(sim.configurations(w.cw)) == 2
+
+        before = w.writes()
+        await run_days(w, 2)
+        assert w.writes() == before, "converged: reruns create and patch nothing"
+        assert len(sim.tickets(w.cw)) == 1 and len(sim.configurations(w.cw)) == 2
+
+
+@pytest.mark.parametrize(
+    ("fulfilment", "drop_ship"),
+    [({"receive_on_delivery": True}, False), ({}, True)],
+    ids=["not-drop-ship", "off-by-default"],
+)
+async def test_receiving_is_for_drop_ship_pos_and_off_by_default(
+    store: Store, fulfilment: dict[str, Any], drop_ship: bool
+) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=fulfilment) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.carriers.set_script(UPS, NumberScript(outcome="delivered"))
+        w.add(two_lines("PO-910", w.clock.now()), fields=customer(w, drop_ship=drop_ship))
+        await run_days(w, 8)
+        assert w.po("PO-910")["status"]["name"] == "TDS Closed"
+        lines = w.cw.line_items(w.po("PO-910")["id"])
+        assert all(line.get("receivedStatus") != "FullyReceived" and not line.get("dateReceived") for line in lines)
+        assert sim.tickets(w.cw) == [] and sim.configurations(w.cw) == []
+
+
+async def test_a_crash_between_ticket_and_record_creates_no_second_ticket(tmp_path: Path) -> None:
+    path, saved = tmp_path / "orderbridge.db", tmp_path / "before.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=FULFILMENT) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            seed_fulfilment(w)
+            w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+            w.carriers.set_script(UPS, NumberScript(outcome="delivered"))
+            w.add(two_lines("PO-920", w.clock.now()), fields=customer(w))
+            po_id = w.po("PO-920")["id"]
+            while not sim.tickets(w.cw):
+                copy_database(path, saved)
+                w.clock.advance(timedelta(hours=2))
+                await w.engine.run_cycle()
+                assert w.clock.now() < datetime.max.replace(tzinfo=w.clock.now().tzinfo)
+            copy_database(saved, path)  # the crash: the store forgets the cycle that made the ticket
+            assert kinds(store, po_id, "coordination_ticket") == []
+            await w.engine.run_cycle()
+            assert len(sim.tickets(w.cw)) == 1
+            events = kinds(store, po_id, "coordination_ticket")
+            assert len(events) == 1 and events[0].details["found"] is True
+            await w.engine.run_cycle()
+            assert len(sim.tickets(w.cw)) == 1 and len(sim.configurations(w.cw)) == 2
+
+
+async def test_dry_run_shows_what_would_be_created_and_writes_nothing(store: Store) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=FULFILMENT) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        seed_fulfilment(w)
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.add(two_lines("PO-930", w.clock.now()), fields=customer(w))
+        w.clock.advance(timedelta(days=1, hours=2))
+        summary = await w.engine.run_cycle(dry_run=True)
+        shown = [(p.change.field, p.change.new) for p in summary.planned]
+        assert ("configuration", "PN-1000001 SN-A1") in shown and ("configuration", "PN-1000001 SN-A2") in shown
+        assert sim.configurations(w.cw) == []
+
+
+@pytest.mark.parametrize("missing", ["board", "type"])
+async def test_a_missing_board_or_type_is_a_warning_and_the_po_still_syncs(store: Store, missing: str) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=FULFILMENT) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        if missing == "board":
+            sim.add_configuration_type(w.cw, "Managed Workstation")
+        else:
+            sim.add_board(w.cw, "Deliveries")
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.carriers.set_script(UPS, NumberScript(outcome="delivered"))
+        w.add(two_lines("PO-940", w.clock.now()), fields=customer(w))
+        warnings: list[str] = []
+        end = w.clock.now() + timedelta(days=8)
+        while w.clock.now() < end:
+            warnings += (await w.engine.run_cycle()).warnings
+            w.clock.advance(timedelta(hours=12))
+        assert w.po("PO-940")["status"]["name"] == "TDS Closed"
+        wanted = "service board 'Deliveries'" if missing == "board" else "configuration type 'Managed Workstation'"
+        assert any(wanted in warning for warning in warnings), warnings
