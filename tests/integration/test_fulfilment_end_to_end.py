@@ -4,22 +4,35 @@ the customer's company; over the three simulators and a real store (SQLite and P
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from test_delivery_end_to_end import CARRIERS_ON, FEDEX, UPS, copy_database, run_days
-from world import CUSTOMER, World, world
+from world import CUSTOMER, World, no_sleep, world
 
 from orderbridge.core.domain import Package
+from orderbridge.core.errors import TenantBusy
+from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
+from orderbridge.runners.writer import tenant_writer
+from orderbridge.simulators.carriers.app import create_app as create_carriers_app
 from orderbridge.simulators.carriers.state import NumberScript
 from orderbridge.simulators.connectwise import fulfilment_kinds as sim
+from orderbridge.simulators.connectwise.app import create_app as create_cw_app
+from orderbridge.simulators.fault_spec import apply_fault_spec
+from orderbridge.simulators.tdsynnex.app import create_app as create_tds_app
 from orderbridge.simulators.tdsynnex.lifecycle import LineEvent, LineScript, OrderScript
 from orderbridge.store import Store
 from orderbridge.store.parcels import load_parcels
+from orderbridge.sync.summary import CycleSummary
+from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 
 FULFILMENT: dict[str, Any] = {
     "coordination_board": "Deliveries",
@@ -197,3 +210,44 @@ async def test_a_missing_board_or_type_is_a_warning_and_the_po_still_syncs(store
         assert w.po("PO-940")["status"]["name"] == "TDS Closed"
         wanted = "service board 'Deliveries'" if missing == "board" else "configuration type 'Managed Workstation'"
         assert any(wanted in warning for warning in warnings), warnings
+
+
+@asynccontextmanager
+async def second_process(w: World) -> AsyncIterator[Tenant]:
+    """The same tenant opened again with its own clients (carriers included): a second writer process."""
+    transports = Transports(
+        connectwise=httpx.ASGITransport(app=create_cw_app(w.cw)),
+        tdsynnex=httpx.ASGITransport(app=create_tds_app(w.tds)),
+        carriers=httpx.ASGITransport(app=create_carriers_app(w.carriers)),
+    )
+    async with open_tenant(
+        w.tenant.settings, store=w.tenant.store, transports=transports, clock=w.clock, sleep=no_sleep
+    ) as tenant:
+        yield tenant
+
+
+async def cycle_as(tenant: Tenant, role: str) -> object:
+    async with tenant_writer(tenant, role).held() as lease:
+        return await live_engine(tenant, fence=lease).run_cycle()
+
+
+async def test_two_writers_started_together_make_one_ticket_and_one_configuration_per_serial(store: Store) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=FULFILMENT) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        seed_fulfilment(w)
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.carriers.set_script(UPS, NumberScript(outcome="delivered"))
+        w.add(two_lines("PO-950", w.clock.now()), fields=customer(w))
+        apply_fault_spec("cw:latency=1ms~p99:10ms,seed=5", w.cw, w.tds)
+        async with second_process(w) as second:
+            for _ in range(24):  # every cycle of the PO's life is two writers started together
+                outcomes = await asyncio.gather(
+                    cycle_as(w.tenant, "orderbridge run"),
+                    cycle_as(second, "orderbridge sync --once"),
+                    return_exceptions=True,
+                )
+                assert all(isinstance(o, CycleSummary | TenantBusy) for o in outcomes), outcomes
+                w.clock.advance(timedelta(hours=12))
+        assert w.po("PO-950")["status"]["name"] == "TDS Closed"
+        assert len(sim.tickets(w.cw)) == 1
+        assert sorted(c["serialNumber"] for c in sim.configurations(w.cw)) == ["SN-A1", "SN-A2"]
