@@ -33,6 +33,7 @@ from orderbridge.store import Store
 from orderbridge.store.parcels import load_parcels
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant, Transports, open_tenant
+from orderbridge.troubleshoot.probes import probe_connectwise
 
 FULFILMENT: dict[str, Any] = {
     "coordination_board": "Deliveries",
@@ -251,3 +252,19 @@ async def test_two_writers_started_together_make_one_ticket_and_one_configuratio
         assert w.po("PO-950")["status"]["name"] == "TDS Closed"
         assert len(sim.tickets(w.cw)) == 1
         assert sorted(c["serialNumber"] for c in sim.configurations(w.cw)) == ["SN-A1", "SN-A2"]
+
+
+async def test_setup_and_doctor_name_a_missing_board_and_configuration_type(store: Store) -> None:
+    async with world(store, fulfilment=FULFILMENT) as w:
+        transport = httpx.ASGITransport(app=create_cw_app(w.cw))
+        report = await run_setup(w.tenant.settings, w.tenant.connectwise)
+        assert any("no service board 'Deliveries'" in warning for warning in report.warnings), report.warnings
+        assert any("no configuration type 'Managed Workstation'" in warning for warning in report.warnings)
+        findings = [f for f in await probe_connectwise(w.tenant.settings, transport) if f.check.endswith("fulfilment")]
+        assert [f.ok for f in findings] == [False, False]
+
+        seed_fulfilment(w)
+        report = await run_setup(w.tenant.settings, w.tenant.connectwise)
+        assert not [warning for warning in report.warnings if "[fulfilment]" in warning]
+        findings = [f for f in await probe_connectwise(w.tenant.settings, transport) if f.check.endswith("fulfilment")]
+        assert [f.ok for f in findings] == [True]

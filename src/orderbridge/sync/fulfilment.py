@@ -231,3 +231,29 @@ class Fulfilment:
                 raise SetupError(f"ConnectWise has no configuration type {name!r} ([fulfilment] configuration_type)")
             self._type = found.id
         return self._type
+
+
+async def fulfilment_problems(settings: Settings, cw: ConnectWiseClient) -> list[str]:
+    """What `[fulfilment]` names that ConnectWise lacks, for `setup` and `doctor` (empty: all found, or off).
+    Setup creates none of them: a board or configuration type is the service desk's own design."""
+    s = settings.fulfilment
+    problems: list[str] = []
+    if s.coordination:
+        board = await cwf.find_board(cw, s.coordination_board)
+        if board is None:
+            problems.append(
+                f"ConnectWise has no service board {s.coordination_board!r} ([fulfilment] coordination_board); "
+                "create it (System > Setup Tables > Service Board) or correct the name"
+            )
+        elif board.inactive_flag:
+            problems.append(f"service board {board.name!r} ([fulfilment] coordination_board) is inactive")
+    if s.configurations:
+        found = await cwf.find_configuration_type(cw, s.configuration_type)
+        if found is None:
+            problems.append(
+                f"ConnectWise has no configuration type {s.configuration_type!r} ([fulfilment] configuration_type); "
+                "create it (System > Setup Tables > Configuration Types) or correct the name"
+            )
+        elif found.inactive_flag:
+            problems.append(f"configuration type {found.name!r} ([fulfilment] configuration_type) is inactive")
+    return problems
