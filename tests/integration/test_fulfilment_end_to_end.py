@@ -34,6 +34,7 @@ from orderbridge.store.parcels import load_parcels
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant, Transports, open_tenant
 from orderbridge.troubleshoot.probes import probe_connectwise
+from orderbridge.web.app import create_app
 
 FULFILMENT: dict[str, Any] = {
     "coordination_board": "Deliveries",
@@ -268,3 +269,31 @@ async def test_setup_and_doctor_name_a_missing_board_and_configuration_type(stor
         assert not [warning for warning in report.warnings if "[fulfilment]" in warning]
         findings = [f for f in await probe_connectwise(w.tenant.settings, transport) if f.check.endswith("fulfilment")]
         assert [f.ok for f in findings] == [True]
+
+
+async def test_the_po_page_shows_customer_lines_and_the_connectwise_link_escaped(store: Store) -> None:
+    async with world(store, carriers={**CARRIERS_ON, "route": {}}, fulfilment=FULFILMENT) as w:
+        await run_setup(w.tenant.settings, w.tenant.connectwise)
+        seed_fulfilment(w)
+        w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+        w.carriers.set_script(UPS, NumberScript(outcome="exception"))
+        fields = customer(w)
+        fields["customerContact"] = {"id": 77, "name": "<script>alert(1)</script>"}
+        w.add(two_lines("PO-960", w.clock.now()), fields=fields)
+        po_id = w.po("PO-960")["id"]
+        await run_days(w, 6)
+        app = create_app(w.tenant.settings, store, clock=w.clock)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as web:
+            page = (await web.get(f"/po/default/{po_id}")).text
+        card = page[page.index('id="po-customer"') :]
+        assert "Acme &lt;Corp&gt; &amp; Sons" in card and "<Corp>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in card and "<script>alert(1)" not in page
+        assert "(drop-ship)" in card
+        link = (
+            f"https://cw.sim/v4_6_release/ConnectWise.aspx?locale=en_US&amp;routeTo=PurchaseOrderFV&amp;recid={po_id}"
+        )
+        assert f'href="{link}"' in card
+        rows = card[card.index("<tbody>") : card.index("</tbody>")]
+        assert rows.count('<tr class="line received">') == 1, "the FedEx line is delivered and received"
+        assert rows.count('<tr class="line shipped">') == 1, "the UPS package met an exception: shipped only"
+        assert FEDEX in rows and UPS in rows

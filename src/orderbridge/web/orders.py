@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from orderbridge.alerts.rules import RULE_LABELS
+from orderbridge.config import Settings
 from orderbridge.core.domain import Stage
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store
 from orderbridge.store.alerts import AlertRecord, list_alerts, open_alert_counts
 from orderbridge.store.facts import FactsFilter, FactsRow, count_facts, facet_values, known_tenants, list_facts
 from orderbridge.web import params
+from orderbridge.web.po_customer import customer_view
 from orderbridge.web.rendering import Renderer, csv_response, cw_value
 
 PAGE_SIZE = 50
@@ -47,6 +49,7 @@ ORDER_COLUMNS = (
 class OrderViews:
     store: Store
     renderer: Renderer
+    settings: Settings | None = None  # the ConnectWise link on the PO page (web/po_customer.py)
 
     def _filter(self, request: Request) -> tuple[FactsFilter, dict[str, Any]]:
         stage = params.stage(request)
@@ -125,6 +128,7 @@ class OrderViews:
             "items": timeline_items(events, activity, alerts),
             "open_alerts": [a for a in alerts if a.is_open],
             "urls": {t.number: t.url for t in row.tracking} if row else {},
+            "customer": customer_view(self.store, self.settings, tenant, po_id, activity),
         }
         return self.renderer.page(request, "timeline.html", context)
 
