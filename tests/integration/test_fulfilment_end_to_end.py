@@ -125,6 +125,8 @@ async def test_delivered_po_gets_one_ticket_received_lines_and_configurations(st
         assert ticket["company"]["name"] == "Acme <Corp> & Sons"
         assert ticket["summary"].startswith("Arrived: PO PO-900 for Acme <Corp> & Sons")
         assert f"[orderbridge:coordination:{po_id}]" in ticket["summary"]
+        ids = sorted(c["id"] for c in sim.configurations(w.cw))
+        assert sorted(sim.linked_configurations(w.cw, ticket["id"])) == ids, "the serials' configurations are linked"
         assert len(kinds(store, po_id, "coordination_ticket")) == 1
         assert len(kinds(store, po_id, "configurations")) == 1
         assert len(sim.configurations(w.cw)) == 2
@@ -178,6 +180,7 @@ async def test_a_crash_between_ticket_and_record_creates_no_second_ticket(tmp_pa
             assert len(events) == 1 and events[0].details["found"] is True
             await w.engine.run_cycle()
             assert len(sim.tickets(w.cw)) == 1 and len(sim.configurations(w.cw)) == 2
+            assert len(sim.linked_configurations(w.cw, sim.tickets(w.cw)[0]["id"])) == 2, "linked once each"
 
 
 async def test_dry_run_shows_what_would_be_created_and_writes_nothing(store: Store) -> None:

@@ -72,9 +72,14 @@ async def find_configuration_type(cw: ConnectWiseClient, name: str) -> Named | N
 
 
 async def find_ticket(cw: ConnectWiseClient, marker: str) -> Ticket | None:
-    """The ticket whose summary carries `marker` (ours end with one), or None."""
+    """The ticket whose summary carries `marker` (ours end with one), or None.
+
+    Searched without the marker's brackets: ConnectWise's `contains` is presumably SQL `LIKE`, where `[...]`
+    is a character class on SQL Server (UNCONFIRMED), which would match nearly every ticket. The exact
+    marker is then checked here."""
+    needle = marker.strip("[]")
     found = await cw.list_records(
-        Ticket, TICKETS, what=f"tickets marked {marker}", conditions=condition("summary", "contains", marker)
+        Ticket, TICKETS, what=f"tickets marked {marker}", conditions=condition("summary", "contains", needle)
     )
     return next((t for t in found if marker in t.summary), None)
 
@@ -129,3 +134,22 @@ async def create_configuration(
     if status:
         body["status"] = {"name": status}
     return await cw.create_record(Configuration, CONFIGURATIONS, body, what=f"configuration for serial {serial}")
+
+
+class ConfigurationReference(_Record):
+    id: int
+    name: str | None = None
+
+
+async def ticket_configurations(cw: ConnectWiseClient, ticket_id: int) -> list[ConfigurationReference]:
+    """The configurations linked to a ticket (`/service/tickets/{id}/configurations`)."""
+    path = f"{TICKETS}/{ticket_id}/configurations"
+    return await cw.list_records(ConfigurationReference, path, what=f"configurations of ticket {ticket_id}")
+
+
+async def link_configuration(cw: ConnectWiseClient, ticket_id: int, configuration_id: int) -> ConfigurationReference:
+    """Link a configuration to a ticket: POST a ConfigurationReference `{"id": n}` (TicketsAPI,
+    `/service/tickets/{parentId}/configurations`)."""
+    path = f"{TICKETS}/{ticket_id}/configurations"
+    what = f"configuration {configuration_id} on ticket {ticket_id}"
+    return await cw.create_record(ConfigurationReference, path, {"id": configuration_id}, what=what)

@@ -78,11 +78,12 @@ class Fulfilment:
         s = self.settings
         if s.receive_on_delivery and rules.receive_scope_allows(po, s.receive_scope):
             await self._receive(po, order, parcels, done)
-        if rules.coordination_due(order, parcels, event_keys, enabled=s.coordination):
-            await self._coordinate(po, order, parcels, done, dry_run=dry_run)
+        # Configurations first: the ticket made in the same cycle links them.
         serials = rules.shipped_serials(order, invoices)
         if rules.configurations_due(serials, event_keys, enabled=s.configurations):
             await self._configurations(po, serials, done, dry_run=dry_run)
+        if rules.coordination_due(order, parcels, event_keys, enabled=s.coordination):
+            await self._coordinate(po, order, parcels, done, serials, dry_run=dry_run)
         return done
 
     def _check(self) -> None:
@@ -96,8 +97,8 @@ class Fulfilment:
     async def _receive(
         self, po: PurchaseOrder, order: DistributorOrder, parcels: Sequence[TrackedParcel], done: Extended
     ) -> None:
-        if not any(line.code.value == "shipped" or line.tracking_numbers for line in order.live_lines):
-            return  # nothing shipped: no line can be received, and no reason to read the lines
+        if not any(p.delivered for p in current(order, parcels)):
+            return  # nothing delivered: no line can be received, and no reason to read the lines
         if po.lines is None:
             po = replace(po, lines=tuple(await self.cw.list_line_items(po.id)))
         changes = rules.receipts(po, order, parcels)
@@ -112,6 +113,7 @@ class Fulfilment:
         order: DistributorOrder,
         parcels: Sequence[TrackedParcel],
         done: Extended,
+        serials: Sequence[rules.ShippedSerial],
         *,
         dry_run: bool,
     ) -> None:
@@ -150,11 +152,19 @@ class Fulfilment:
                     type_=s.coordination_type,
                 )
                 done.writes += 1
+            linked = await self._link(ticket.id, company.id, serials) if s.configurations and serials else []
+            done.writes += len(linked)
         except (WriteRejected, RequestRejected, SetupError) as exc:
-            done.warnings.append(f"PO {label}: the coordination ticket was not created: {exc.message}")
+            done.warnings.append(f"PO {label}: coordination ticket not done, tried again next time: {exc.message}")
             return
         verb = "already on" if found else "created on"
-        details = {"ticket_id": ticket.id, "board": s.coordination_board, "company_id": company.id, "found": found}
+        details = {
+            "ticket_id": ticket.id,
+            "board": s.coordination_board,
+            "company_id": company.id,
+            "found": found,
+            "configurations_linked": linked,
+        }
         event = Event(
             "coordination_ticket",
             f"Coordination ticket #{ticket.id} {verb} board {s.coordination_board} for {rules.customer_label(po)}",
@@ -163,6 +173,21 @@ class Fulfilment:
             details,
         )
         self._event(done, event)
+
+    async def _link(self, ticket_id: int, company_id: int, serials: Sequence[rules.ShippedSerial]) -> list[int]:
+        """Link the configurations of the PO's serials to the ticket; those already linked are left be, so
+        a repeat after a crash links nothing twice."""
+        on_company = await cwf.configurations_on(self.cw, company_id, [x.serial for x in serials])
+        already = {ref.id for ref in await cwf.ticket_configurations(self.cw, ticket_id)}
+        linked: list[int] = []
+        for configuration in on_company:
+            if configuration.id in already:
+                continue
+            self._check()
+            await cwf.link_configuration(self.cw, ticket_id, configuration.id)
+            already.add(configuration.id)
+            linked.append(configuration.id)
+        return linked
 
     async def _board_id(self) -> int:
         if self._board is None:

@@ -10,8 +10,10 @@ per-board status lists (COVERAGE.md), so a status given by name alone is accepte
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from .errors import BadRequest, MethodNotAllowed, NotFound
 from .kinds import Kind, Write
 from .schema import FieldSpec, RecordSchema
 
@@ -120,3 +122,40 @@ def tickets(state: ConnectWiseState) -> list[dict[str, Any]]:
 def configurations(state: ConnectWiseState) -> list[dict[str, Any]]:
     with state.lock:
         return [dict(row) for row in state.configurations.scan()]
+
+
+# --- a ticket's configurations: /service/tickets/{id}/configurations ------------------------------------------
+
+TICKET_CONFIGURATIONS = re.compile(r"^/service/tickets/(\d+)/configurations$", re.IGNORECASE)
+
+
+def ticket_configurations(state: ConnectWiseState, method: str, path: str, body: Any) -> tuple[int, Any]:
+    """GET lists the configurations linked to a ticket; POST `{"id": n}` links one (a ConfigurationReference,
+    per the published API's `/service/tickets/{parentId}/configurations`). Linking one already linked
+    answers with the same reference (UNCONFIRMED upstream). `path` matches TICKET_CONFIGURATIONS."""
+    match = TICKET_CONFIGURATIONS.match(path)
+    assert match is not None
+    ticket_id = int(match.group(1))
+    if state.tickets.get(ticket_id) is None:
+        raise NotFound(f"Ticket {ticket_id} not found")
+    linked = [row for row in state.ticket_links.scan() if row["ticketId"] == ticket_id]
+    if method == "GET":
+        return 200, [_configuration_reference(state, row["configurationId"]) for row in linked]
+    if method != "POST":
+        raise MethodNotAllowed(method)
+    wanted = body.get("id") if isinstance(body, dict) else None
+    if not isinstance(wanted, int) or state.configurations.get(wanted) is None:
+        raise BadRequest('The configuration to attach does not exist; send {"id": <configuration id>}.')
+    if not any(row["configurationId"] == wanted for row in linked):
+        state.ticket_links.insert({"ticketId": ticket_id, "configurationId": wanted})
+    return 201, _configuration_reference(state, wanted)
+
+
+def _configuration_reference(state: ConnectWiseState, configuration_id: int) -> dict[str, Any]:
+    row = state.configurations.get(configuration_id) or {}
+    return {"id": configuration_id, "name": row.get("name"), "_info": {}}
+
+
+def linked_configurations(state: ConnectWiseState, ticket_id: int) -> list[int]:
+    with state.lock:
+        return [row["configurationId"] for row in state.ticket_links.scan() if row["ticketId"] == ticket_id]

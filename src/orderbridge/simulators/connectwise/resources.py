@@ -192,6 +192,9 @@ def dispatch(call: Call, resource: str) -> Reply:
         return system_info(call)
     if path.lower().startswith("/system/callbacks"):
         return callbacks.dispatch(call, path)
+    if fulfilment_kinds.TICKET_CONFIGURATIONS.match(path):
+        body = call.json() if call.method == "POST" else None
+        return Reply(*fulfilment_kinds.ticket_configurations(call.state, call.method, path, body))
     for pattern, kind, methods in ROUTES:
         match = pattern.match(path)
         if match is None or kind is None:

@@ -93,6 +93,7 @@ class ConnectWiseState:
         self.tickets = Table(first_id=5001)
         self.configuration_types = Table()
         self.configurations = Table(first_id=9001)
+        self.ticket_links = Table()  # {ticketId, configurationId}: a ticket's configurations
         self.callbacks = CallbackHub(self.clock, company, self.api_member)
         self._seeded = seed_defaults
         self.has_default_seed = False
