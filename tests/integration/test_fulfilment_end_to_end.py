@@ -17,6 +17,7 @@ import pytest
 from test_delivery_end_to_end import CARRIERS_ON, FEDEX, UPS, copy_database, run_days
 from world import CUSTOMER, World, no_sleep, world
 
+from orderbridge.config import FulfilmentSettings
 from orderbridge.core.domain import Package
 from orderbridge.core.errors import TenantBusy
 from orderbridge.runners.operator import live_engine
@@ -300,3 +301,11 @@ async def test_the_po_page_shows_customer_lines_and_the_connectwise_link_escaped
         assert rows.count('<tr class="line received">') == 1, "the FedEx line is delivered and received"
         assert rows.count('<tr class="line shipped">') == 1, "the UPS package met an exception: shipped only"
         assert FEDEX in rows and UPS in rows
+        # Several tenants: each PO links to its own tenant's ConnectWise.
+        own = w.tenant.settings.model_copy(
+            update={"fulfilment": FulfilmentSettings(po_link="https://cw.two/po?x={id}")}
+        )
+        app = create_app(w.tenant.settings, store, clock=w.clock, tenant_settings={"default": own})
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as web:
+            page = (await web.get(f"/po/default/{po_id}")).text
+        assert f'href="https://cw.two/po?x={po_id}"' in page

@@ -7,7 +7,7 @@ TD SYNNEX; the timeline merges the PO's events, activity and alerts into one sto
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,9 @@ ORDER_COLUMNS = (
 class OrderViews:
     store: Store
     renderer: Renderer
-    settings: Settings | None = None  # the ConnectWise link on the PO page (web/po_customer.py)
+    # The ConnectWise link on the PO page (web/po_customer.py): each tenant's own ConnectWise, else these.
+    settings: Settings | None = None
+    tenant_settings: dict[str, Settings] = field(default_factory=dict)
 
     def _filter(self, request: Request) -> tuple[FactsFilter, dict[str, Any]]:
         stage = params.stage(request)
@@ -128,7 +130,9 @@ class OrderViews:
             "items": timeline_items(events, activity, alerts),
             "open_alerts": [a for a in alerts if a.is_open],
             "urls": {t.number: t.url for t in row.tracking} if row else {},
-            "customer": customer_view(self.store, self.settings, tenant, po_id, activity),
+            "customer": customer_view(
+                self.store, self.tenant_settings.get(tenant, self.settings), tenant, po_id, activity
+            ),
         }
         return self.renderer.page(request, "timeline.html", context)
 
