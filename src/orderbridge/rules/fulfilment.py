@@ -1,6 +1,10 @@
 """After delivery, pure: is the coordination ticket due, which PO lines are received, which shipped serial
 numbers still need a ConnectWise configuration. The writes are sync/fulfilment.py's.
 
+"Delivered" is the carriers' word (rules/delivery.py): a PO closed by the grace rule (a forwarder
+reference, no provider for its carrier) gets no ticket and no received lines, because nobody confirmed
+that anything arrived.
+
 Every decision is keyed so that it is made once per PO and found again after a crash:
 - the coordination ticket: one per PO, ever (event key `coordination_ticket`); its summary and description
   end with a marker (`[orderbridge:coordination:<po id>]`, rules/notes.py's format) that ConnectWise is
