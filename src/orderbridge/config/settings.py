@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from orderbridge.config.carriers import CarrierSettings, EasyPostSettings, FedExSettings, UPSSettings
 from orderbridge.config.display import DisplaySettings
+from orderbridge.config.fulfilment import FulfilmentSettings
 from orderbridge.config.operations import (
     ALERT_STAGES,
     AlertSettings,
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     display: DisplaySettings = DisplaySettings()
     carriers: CarrierSettings = CarrierSettings()
     lease: LeaseSettings = LeaseSettings()
+    fulfilment: FulfilmentSettings = FulfilmentSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -219,6 +221,7 @@ __all__ = [
     "DisplaySettings",
     "EasyPostSettings",
     "FedExSettings",
+    "FulfilmentSettings",
     "HttpSettings",
     "LeaseSettings",
     "NotificationSettings",
