@@ -36,6 +36,7 @@ from orderbridge.config.operations import (
     WorkerSettings,
     register_url_secrets,
 )
+from orderbridge.config.reach import ReachSettings, SmtpSettings
 from orderbridge.config.services import (
     ConnectWiseSettings,
     HttpSettings,
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     display: DisplaySettings = DisplaySettings()
     carriers: CarrierSettings = CarrierSettings()
     lease: LeaseSettings = LeaseSettings()
+    reach: ReachSettings = ReachSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -224,9 +226,11 @@ __all__ = [
     "NotificationSettings",
     "PartnerSettings",
     "PayloadSettings",
+    "ReachSettings",
     "ScheduleSettings",
     "Section",
     "Settings",
+    "SmtpSettings",
     "StatusNames",
     "StoreSettings",
     "SyncSettings",

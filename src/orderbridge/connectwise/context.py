@@ -63,6 +63,7 @@ class PoContext:
     po_id: int
     company_id: int | None = None
     company_name: str | None = None
+    company_identifier: str | None = None
     customer_contact: Person | None = None
     ticket_id: int | None = None
     ticket_summary: str | None = None
@@ -214,6 +215,7 @@ async def load_context(cw: ConnectWiseClient, po_id: int) -> PoContext:
         po_id=po_id,
         company_id=company_id,
         company_name=(company or {}).get("name"),
+        company_identifier=(company or {}).get("identifier"),
         customer_contact=customer,
         missing=tuple(load.missing),
         **values,

@@ -11,6 +11,7 @@ from orderbridge.store import facts as _facts  # noqa: F401
 from orderbridge.store import inbox as _inbox  # noqa: F401
 from orderbridge.store import invoices as _invoices  # noqa: F401
 from orderbridge.store import leases as _leases  # noqa: F401
+from orderbridge.store import outbox as _outbox  # noqa: F401
 from orderbridge.store import parcels as _parcels  # noqa: F401
 from orderbridge.store import payloads as _payloads  # noqa: F401
 from orderbridge.store import setup_state as _setup_state  # noqa: F401
