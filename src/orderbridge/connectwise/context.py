@@ -59,6 +59,17 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """One PO line as the customer reads it."""
+
+    line_number: int | None
+    description: str
+    quantity: float | None
+    identifier: str | None
+    canceled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class PoContext:
     po_id: int
     company_id: int | None = None
@@ -77,6 +88,7 @@ class PoContext:
     opportunity_id: int | None = None
     sales_order_id: int | None = None
     sales_rep: Person | None = None
+    items: tuple[Item, ...] = ()
     missing: tuple[str, ...] = field(default=())  # linked records ConnectWise no longer has
 
 
@@ -138,9 +150,10 @@ def _first(products: list[_Record], name: str) -> dict[str, Any] | None:
     return next((ref for product in products if (ref := product.ref(name)) is not None), None)
 
 
-async def linked_products(cw: ConnectWiseClient, po_id: int, company_id: int | None) -> list[_Record]:
+async def linked_products(
+    cw: ConnectWiseClient, po_id: int, company_id: int | None, lines: list[_Record]
+) -> list[_Record]:
     """The procurement products behind the PO's lines (see the module docstring for the join)."""
-    lines = await cw.list_records(_Record, f"/procurement/purchaseorders/{po_id}/lineitems", what="PO lines")
     items = {str((line.ref("product") or {}).get("identifier") or "").casefold() for line in lines} - {""}
     orders = {
         int(ref["id"])
@@ -177,7 +190,18 @@ async def load_context(cw: ConnectWiseClient, po_id: int) -> PoContext:
     company = po.ref("customerCompany")
     company_id = int(company["id"]) if company else None
     customer = await load.contact(po.ref_id("customerContact"))
-    products = await linked_products(cw, po_id, company_id)
+    lines = await cw.list_records(_Record, f"/procurement/purchaseorders/{po_id}/lineitems", what="PO lines")
+    products = await linked_products(cw, po_id, company_id, lines)
+    items = tuple(
+        Item(
+            line.value("lineNumber"),
+            str(line.value("description") or ""),
+            line.value("quantity"),
+            (line.ref("product") or {}).get("identifier"),
+            bool(line.value("canceledFlag")),
+        )
+        for line in sorted(lines, key=lambda line: (line.value("lineNumber") or 0, line.id))
+    )
     values: dict[str, Any] = {}
     ticket_ref = _first(products, "ticket")
     if ticket_ref is not None:
@@ -217,6 +241,7 @@ async def load_context(cw: ConnectWiseClient, po_id: int) -> PoContext:
         company_name=(company or {}).get("name"),
         company_identifier=(company or {}).get("identifier"),
         customer_contact=customer,
+        items=items,
         missing=tuple(load.missing),
         **values,
     )

@@ -12,15 +12,15 @@ a row left in "sending" by a crash means for each channel.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, select, update
+from sqlalchemy import BigInteger, Column, Connection, Index, Integer, String, Table, Text, func, select, update
 
 from orderbridge.store.store import Store, upsert
-from orderbridge.store.tables import JSONText, UTCDateTime, metadata
+from orderbridge.store.tables import JSONText, UTCDateTime, events, metadata
 
 OPEN_STATES = ("decided", "sending")
 MAX_ATTEMPTS = 5  # then the row stays "failed" and the dashboard shows why
@@ -49,6 +49,15 @@ reach_messages = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "tenant", "state"),
     Index(None, "tenant", "po_id"),
+)
+
+
+reach_cursors = Table(
+    "reach_cursors",
+    metadata,
+    Column("tenant", String(100), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),  # events up to this id are decided
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 
@@ -107,19 +116,64 @@ def _message(row: Any) -> OutboxMessage:
     return OutboxMessage(**{name: getattr(row, name) for name in _COLUMNS})
 
 
-def decide(store: Store, messages: Sequence[OutboxMessage], now: datetime) -> int:
-    """Record messages as decided; ones already recorded (any state) are left alone. Returns how many new."""
-    if not messages:
-        return 0
+def event_cursor(store: Store, tenant: str) -> int | None:
+    with store.reading() as connection:
+        value = connection.scalar(select(reach_cursors.c.last_event_id).where(reach_cursors.c.tenant == tenant))
+        return int(value) if value is not None else None
+
+
+def start_cursor(store: Store, tenant: str, now: datetime) -> int:
+    """The cursor, created at the newest event when there is none: turning reach on tells nobody about
+    the tenant's past, only about what happens from then on."""
+    current = event_cursor(store, tenant)
+    if current is not None:
+        return current
+    with store.transaction() as connection:
+        newest = connection.scalar(select(func.max(events.c.id)).where(events.c.tenant == tenant)) or 0
+        insert = upsert(connection, reach_cursors).on_conflict_do_nothing()
+        connection.execute(insert, {"tenant": tenant, "last_event_id": int(newest), "updated_at": now})
+    return event_cursor(store, tenant) or 0
+
+
+def events_after(store: Store, tenant: str, after: int, kinds: Collection[str], *, limit: int = 500) -> list[Any]:
+    """Recorded events past the cursor, of the kinds reach tells people about, oldest first."""
+    query = (
+        select(events)
+        .where(events.c.tenant == tenant, events.c.id > after, events.c.kind.in_(sorted(kinds)))
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    with store.reading() as connection:
+        return list(connection.execute(query))
+
+
+def shipment_lines(store: Store, tenant: str, po_id: int, up_to: int) -> list[dict[str, Any]]:
+    """The details of the PO's shipment events up to event id `up_to` (to tell "shipped" from "partly")."""
+    query = select(events.c.details).where(
+        events.c.tenant == tenant, events.c.po_id == po_id, events.c.kind == "shipment", events.c.id <= up_to
+    )
+    with store.reading() as connection:
+        return [dict(details or {}) for details in connection.scalars(query)]
+
+
+def decide(
+    store: Store, tenant: str, messages: Sequence[OutboxMessage], now: datetime, *, cursor: int | None = None
+) -> int:
+    """Record messages as decided, and move the event cursor to `cursor` in the same transaction, so a
+    crash either decides an event's messages and passes it, or does neither. Messages already recorded (any
+    state) are left alone. Returns how many are new."""
     with store.transaction() as connection:
         keys = {m.key for m in messages}
-        tenant = messages[0].tenant
-        known = set(
-            connection.scalars(
-                select(reach_messages.c.message_key).where(
-                    reach_messages.c.tenant == tenant, reach_messages.c.message_key.in_(keys)
+        known = (
+            set(
+                connection.scalars(
+                    select(reach_messages.c.message_key).where(
+                        reach_messages.c.tenant == tenant, reach_messages.c.message_key.in_(keys)
+                    )
                 )
             )
+            if keys
+            else set()
         )
         rows = []
         for m in messages:
@@ -131,7 +185,22 @@ def decide(store: Store, messages: Sequence[OutboxMessage], now: datetime) -> in
             rows.append(values)
         if rows:
             connection.execute(upsert(connection, reach_messages).on_conflict_do_nothing(), rows)
+        if cursor is not None:
+            _advance(connection, tenant, cursor, now)
         return len(rows)
+
+
+def advance(store: Store, tenant: str, cursor: int, now: datetime) -> None:
+    with store.transaction() as connection:
+        _advance(connection, tenant, cursor, now)
+
+
+def _advance(connection: Connection, tenant: str, cursor: int, now: datetime) -> None:
+    statement = upsert(connection, reach_cursors)
+    statement = statement.on_conflict_do_update(
+        index_elements=["tenant"], set_={"last_event_id": statement.excluded.last_event_id, "updated_at": now}
+    )
+    connection.execute(statement, {"tenant": tenant, "last_event_id": cursor, "updated_at": now})
 
 
 def open_messages(store: Store, tenant: str, *, limit: int = 200) -> list[OutboxMessage]:

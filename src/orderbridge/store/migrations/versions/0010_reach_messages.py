@@ -6,7 +6,8 @@ Create Date: 2026-12-06
 
 `reach_messages` holds one row per (tenant, message key): a message to a customer contact, ticket contact,
 sales rep, project manager or the MSP's staff about one PO event, by email, ticket note or Apprise, from
-"decided" through "sending" to "sent"/"failed"; `store/outbox.py` reads and writes it. Follows 0009.
+"decided" through "sending" to "sent"/"failed"; `reach_cursors` holds, per tenant, the newest event
+whose messages are decided. `store/outbox.py` reads and writes both. Follows 0009.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("tenant", "message_key", name="pk_reach_messages"),
     )
+    op.create_table(
+        "reach_cursors",
+        sa.Column("tenant", sa.String(100), nullable=False),
+        sa.Column("last_event_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("tenant", name="pk_reach_cursors"),
+    )
     op.create_index("ix_reach_messages_tenant_state", "reach_messages", ["tenant", "state"])
     op.create_index("ix_reach_messages_tenant_po_id", "reach_messages", ["tenant", "po_id"])
 
@@ -54,3 +62,4 @@ def downgrade() -> None:
     op.drop_index("ix_reach_messages_tenant_po_id", table_name="reach_messages")
     op.drop_index("ix_reach_messages_tenant_state", table_name="reach_messages")
     op.drop_table("reach_messages")
+    op.drop_table("reach_cursors")
