@@ -72,6 +72,7 @@ class Item:
 @dataclass(frozen=True, slots=True)
 class PoContext:
     po_id: int
+    po_number: str | None = None
     company_id: int | None = None
     company_name: str | None = None
     company_identifier: str | None = None
@@ -237,6 +238,7 @@ async def load_context(cw: ConnectWiseClient, po_id: int) -> PoContext:
     values["sales_rep"] = await load.member(rep_id)
     return PoContext(
         po_id=po_id,
+        po_number=po.value("poNumber"),
         company_id=company_id,
         company_name=(company or {}).get("name"),
         company_identifier=(company or {}).get("identifier"),

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, Index, Integer, String, Table, Text, func, select, update
 
+from orderbridge.store.records import EventRecord
 from orderbridge.store.store import Store, upsert
 from orderbridge.store.tables import JSONText, UTCDateTime, events, metadata
 
@@ -147,6 +148,27 @@ def events_after(store: Store, tenant: str, after: int, kinds: Collection[str], 
         return list(connection.execute(query))
 
 
+def record_events(store: Store, records: Sequence[EventRecord]) -> None:
+    """Events reach itself derives (a line turning back-ordered), recorded like the engine's: once per key."""
+    if not records:
+        return
+    rows = [
+        {
+            "tenant": r.tenant,
+            "po_id": r.po_id,
+            "key": r.dedup_key,
+            "kind": r.kind,
+            "stage": int(r.stage) if r.stage is not None else None,
+            "summary": r.summary,
+            "details": dict(r.details),
+            "occurred_at": r.occurred_at,
+        }
+        for r in records
+    ]
+    with store.transaction() as connection:
+        connection.execute(upsert(connection, events).on_conflict_do_nothing(), rows)
+
+
 def shipment_lines(store: Store, tenant: str, po_id: int, up_to: int) -> list[dict[str, Any]]:
     """The details of the PO's shipment events up to event id `up_to` (to tell "shipped" from "partly")."""
     query = select(events.c.details).where(
@@ -181,7 +203,8 @@ def decide(
                 continue
             known.add(m.key)
             values = {name: getattr(m, name) for name in _COLUMNS}
-            values.update(message_key=m.key, state="decided", attempts=0, decided_at=now, updated_at=now)
+            state = "skipped" if m.state == "skipped" else "decided"
+            values.update(message_key=m.key, state=state, attempts=0, decided_at=now, updated_at=now)
             rows.append(values)
         if rows:
             connection.execute(upsert(connection, reach_messages).on_conflict_do_nothing(), rows)
