@@ -1,0 +1,152 @@
+"""Reach end to end: the simulators (ConnectWise with the PO's context, TD SYNNEX, the carriers), a real
+SMTP server and a real webhook; every audience by every channel, and a crash between "decided" and "sent"
+that neither loses nor doubles a message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from reach_world import (
+    CUSTOMER,
+    MANAGER,
+    REQUESTER,
+    SALES_REP,
+    body_text,
+    mailbox,
+    reach_settings,
+    webhook,
+    with_context,
+)
+from test_delivery_end_to_end import CARRIERS_ON, FEDEX, order, run_days
+from world import world
+
+from orderbridge.reach.cycle import Reach
+from orderbridge.runners.setup import run_setup
+from orderbridge.simulators.carriers.state import NumberScript
+from orderbridge.store import ActivityFilter, Store
+from orderbridge.store.outbox import messages_for
+
+EVERY_CHANNEL = {
+    "customer": ["email", "ticket_note"],
+    "ticket_contact": ["email", "ticket_note"],
+    "sales_rep": ["email"],
+    "project_manager": ["email", "ticket_note"],
+    "staff": ["apprise"],
+}
+EVERYONE = ["customer", "ticket_contact", "sales_rep", "project_manager", "staff"]
+
+
+def ticket_notes(w: Any, ticket_id: int) -> list[dict[str, Any]]:
+    with w.cw.lock:
+        table = w.cw.ticket_notes
+        return [dict(table.rows[i]) for i in table.children(ticket_id)]
+
+
+async def test_every_audience_by_every_channel_once(store: Store) -> None:
+    async with mailbox() as (box, port), webhook() as (hook, hook_port):
+        reach = reach_settings(port, rules={"shipped": EVERYONE, "delivered": EVERYONE}, channels=EVERY_CHANNEL)
+        staff = {"urls": [f"json://127.0.0.1:{hook_port}/"], "stage_changes": []}
+        async with world(store, carriers=CARRIERS_ON, reach=reach, notifications=staff) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.carriers.set_script(FEDEX, NumberScript(outcome="delivered"))
+            w.add(order("PO-900", w.clock.now(), numbers=(FEDEX,)))
+            made = with_context(w, "PO-900")
+            await run_days(w, 9)
+
+            po_id = w.po("PO-900")["id"]
+            assert w.po("PO-900")["status"]["name"] == "TDS Closed"
+            for person in (CUSTOMER, REQUESTER, SALES_REP, MANAGER):
+                subjects = sorted(str(m["Subject"]) for m in box.to(str(person.email)))
+                assert subjects == [
+                    "Your order PO-900 has shipped" + (" (Acme Dental)" if person in (SALES_REP, MANAGER) else ""),
+                    "Your order PO-900 was delivered" + (" (Acme Dental)" if person in (SALES_REP, MANAGER) else ""),
+                ], person
+            shipped = next(m for m in box.to(str(CUSTOMER.email)) if "shipped" in str(m["Subject"]))
+            text = body_text(shipped)
+            assert "Hello Dana Reyes" in text and "SBUY PRO 6305 MT (x2)" in text
+            assert f"https://www.fedex.com/fedextrack/?trknbr={FEDEX}" in text
+            assert (
+                str(shipped["Message-ID"]).startswith("<reach.") and str(shipped["From"]) == "Acme IT <it@msp.example>"
+            )
+            # One note per event on the ticket: customer, ticket contact and project manager share the ticket.
+            notes = ticket_notes(w, made["ticket"])
+            assert len(notes) == 2
+            assert all(n["detailDescriptionFlag"] and n["processNotifications"] for n in notes)
+            assert not any(n["internalAnalysisFlag"] for n in notes)
+            assert "[orderbridge:reach:" in notes[0]["text"] and FEDEX in notes[0]["text"]
+            assert len(hook.bodies) == 2 and "PO-900 (Acme Dental) shipped" in hook.bodies[0]["message"]
+            told = messages_for(store, "default", po_id)
+            assert {m.state for m in told} == {"sent"} and len(told) == 2 * (4 + 1 + 1)
+            log = store.query_activity(ActivityFilter(tenant="default", actions=("notified",)))
+            assert len(log) == len(told) and all(
+                "@" in str(e.new_value) or "ticket" in str(e.new_value) or "#1" in str(e.new_value) for e in log
+            )
+            # Later cycles send nothing again.
+            before = (len(box.messages), len(notes), len(hook.bodies))
+            await run_days(w, 2)
+            assert (len(box.messages), len(ticket_notes(w, made["ticket"])), len(hook.bodies)) == before
+
+
+async def test_opted_out_company_hears_nothing_and_staff_still_do(store: Store) -> None:
+    async with mailbox() as (box, port), webhook() as (hook, hook_port):
+        reach = reach_settings(port, rules={"shipped": ["customer", "staff"]}, opt_out=["AcmeDental"])
+        staff = {"urls": [f"json://127.0.0.1:{hook_port}/"], "stage_changes": []}
+        async with world(store, carriers=CARRIERS_ON, reach=reach, notifications=staff) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.add(order("PO-901", w.clock.now(), numbers=(FEDEX,)))
+            with_context(w, "PO-901")
+            await run_days(w, 2)
+            assert box.messages == [] and len(hook.bodies) == 1
+
+
+async def test_crash_between_decided_and_sent_loses_nothing_and_sends_nothing_twice(store: Store) -> None:
+    class Crash(BaseException):
+        """The process dying: nothing after it runs, nothing catches it."""
+
+    async with mailbox() as (box, port):
+        reach_cfg = reach_settings(port, rules={"shipped": ["customer", "ticket_contact"]})
+        async with world(store, reach=reach_cfg) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.add(order("PO-902", w.clock.now(), numbers=(FEDEX,)))
+            made = with_context(w, "PO-902")
+            settings, cw = w.tenant.settings, w.tenant.connectwise
+            first = Reach(settings, store, "default", cw)
+            first.begin(w.clock.now())
+            # The engine's cycles record the shipment; reach is not run (the process dies before its turn).
+            w.engine.hooks = None
+            for _ in range(4):
+                await w.engine.run_cycle()
+                w.clock.advance(timedelta(hours=12))
+            assert [e for e in store.events_for("default", w.po("PO-902")["id"]) if e.kind == "shipment"]
+
+            # 1. Decided, then the crash: nothing sent yet.
+            decided = await first.decide_new(w.clock.now(), (), [])
+            assert decided == 2 and box.messages == [] and ticket_notes(w, made["ticket"]) == []
+
+            # 2. Next process claims the email ("sending") and dies before SMTP.
+            async def die(email: Any, smtp: Any) -> None:
+                raise Crash()
+
+            second = Reach(settings, store, "default", cw, send_email=die)
+            try:
+                await second.run(w.clock.now())
+            except Crash:
+                pass
+            states = {m.channel: m.state for m in messages_for(store, "default", w.po("PO-902")["id"])}
+            assert states["email"] == "sending" and box.messages == []
+
+            # 3. ConnectWise stores the ticket note but its answer is lost (connection reset after the write):
+            #    the email goes out, the note is recorded as not sent.
+            w.cw.faults.add(r"/service/tickets/\d+/notes", method="POST", kind="reset", after=True)
+            third = await Reach(settings, store, "default", cw).run(w.clock.now())
+            assert (third.delivered.sent, third.delivered.failed) == (1, 1)
+            assert len(ticket_notes(w, made["ticket"])) == 1
+
+            # 4. The next cycle finds the note by its marker instead of writing it again; nothing else goes out.
+            fourth = await Reach(settings, store, "default", cw).run(w.clock.now())
+            assert (fourth.delivered.sent, fourth.delivered.found) == (1, 1)
+            await Reach(settings, store, "default", cw).run(w.clock.now())
+            assert len(box.to(str(CUSTOMER.email))) == 1
+            assert len(ticket_notes(w, made["ticket"])) == 1
+            assert {m.state for m in messages_for(store, "default", w.po("PO-902")["id"])} == {"sent"}
