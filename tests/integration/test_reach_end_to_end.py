@@ -150,3 +150,44 @@ async def test_crash_between_decided_and_sent_loses_nothing_and_sends_nothing_tw
             assert len(box.to(str(CUSTOMER.email))) == 1
             assert len(ticket_notes(w, made["ticket"])) == 1
             assert {m.state for m in messages_for(store, "default", w.po("PO-902")["id"])} == {"sent"}
+
+
+async def test_preview_and_pending_show_who_would_be_told_and_send_nothing(store: Store) -> None:
+    async with mailbox() as (box, port):
+        reach_cfg = reach_settings(port, rules={"shipped": ["customer", "ticket_contact", "sales_rep"]})
+        async with world(store, reach=reach_cfg) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.add(order("PO-903", w.clock.now(), numbers=(FEDEX,)))
+            made = with_context(w, "PO-903", sales_rep=None)
+            settings, cw = w.tenant.settings, w.tenant.connectwise
+            Reach(settings, store, "default", cw).begin(w.clock.now())
+            w.engine.hooks = None  # record the events, tell nobody yet
+            for _ in range(4):
+                await w.engine.run_cycle()
+                w.clock.advance(timedelta(hours=12))
+            po_id = w.po("PO-903")["id"]
+            methods = await cw.list_shipment_methods()
+            reach = Reach(settings, store, "default", cw)
+            pending = await reach.pending(w.clock.now(), methods)
+            states = sorted((p.decision.audience, p.decision.channel, p.state) for p in pending)
+            assert states == [
+                ("customer", "email", "would send"),
+                ("sales_rep", "email", "skipped: ConnectWise names no sales rep"),
+                ("ticket_contact", "ticket_note", "would send"),
+            ]
+            email = next(p for p in pending if p.decision.channel == "email" and p.state == "would send")
+            assert email.subject == "Your order PO-903 has shipped" and "Hello Dana Reyes" in email.content["text"]
+            assert (
+                box.messages == []
+                and ticket_notes(w, made["ticket"]) == []
+                and messages_for(store, "default", po_id) == []
+            )
+
+            await reach.run(w.clock.now(), methods)
+            shown = await Reach(settings, store, "default", cw).preview(po_id, methods, now=w.clock.now())
+            assert sorted((p.decision.audience, p.state) for p in shown) == [
+                ("customer", "sent"),
+                ("sales_rep", "skipped: ConnectWise names no sales rep"),
+                ("ticket_contact", "sent"),
+            ]
+            assert len(box.messages) == 1 and len(ticket_notes(w, made["ticket"])) == 1

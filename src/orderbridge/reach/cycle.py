@@ -33,9 +33,11 @@ from orderbridge.reach.deliver import Delivered, Deliverer, SmtpSend, smtp_send,
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.outbox import (
     OutboxMessage,
+    event_cursor,
     events_after,
     message_key,
     messages_for,
+    open_messages,
     record_events,
     shipment_lines,
     start_cursor,
@@ -199,6 +201,40 @@ class Reach:
             state="skipped" if decision.skip else "decided",
             error=decision.skip,
         )
+
+    async def pending(self, now: datetime, methods: Sequence[ShipmentMethod] = ()) -> list[Preview]:
+        """What the next live cycle would send, writing nothing (`sync --dry-run`): messages decided and not
+        sent yet, and the messages of events recorded past the cursor. A dry-run cycle records no events,
+        so its own news shows here only after a live cycle has recorded it."""
+        if not self.enabled:
+            return []
+        previews = [
+            Preview(
+                Decision(ReachEvent(m.event, m.event_key, m.subject), m.audience, m.channel, m.recipient),
+                m.subject,
+                m.content,
+                "would send" if m.state == "decided" else "would resend (interrupted)",
+            )
+            for m in open_messages(self.store, self.tenant)
+        ]
+        cursor = event_cursor(self.store, self.tenant)
+        if cursor is None:
+            return previews
+        contexts: dict[int, PoContext] = {}
+        for row in events_after(self.store, self.tenant, cursor, REACH_KINDS):
+            if row.po_id not in contexts:
+                contexts[row.po_id] = await load_context(self.cw, row.po_id)
+            for message in self.messages(row, contexts[row.po_id], methods, now):
+                state = f"skipped: {message.error}" if message.state == "skipped" else "would send"
+                decision = Decision(
+                    ReachEvent(message.event, message.event_key, row.summary),
+                    message.audience,
+                    message.channel,
+                    message.recipient,
+                    message.recipient_name,
+                )
+                previews.append(Preview(decision, message.subject, message.content, state))
+        return previews
 
     async def preview(self, po_id: int, methods: Sequence[ShipmentMethod] = (), *, now: datetime) -> list[Preview]:
         """Every message the PO's recorded events call for, rendered, with what became of each. Reads
