@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -53,11 +53,26 @@ def tracking(details: dict[str, Any], methods: Sequence[ShipmentMethod], *, link
     if not numbers and details.get("tracking_number"):
         numbers = [str(details["tracking_number"])]
     method = match_shipment_method(details.get("ship_method"), details.get("ship_method_description"), methods)
-    carrier = details.get("carrier")
-    return [
-        Link(n, tracking_link(n, method, carrier if isinstance(carrier, str) else None) if links else None)
-        for n in numbers
-    ]
+    # Delivery events name each package's carrier; shipment events name the ship method.
+    carriers = {
+        str(p.get("tracking_number")): p.get("carrier") for p in details.get("packages") or () if isinstance(p, dict)
+    }
+    out = []
+    for n in numbers:
+        carrier = carriers.get(n, details.get("carrier"))
+        url = tracking_link(n, method, carrier if isinstance(carrier, str) else None) if links else None
+        out.append(Link(n, url))
+    return out
+
+
+def _moment(value: Any) -> str | None:
+    """An ISO timestamp as a person reads it in an email ("2026-12-05 23:54 UTC")."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return value
 
 
 def values(
@@ -85,7 +100,7 @@ def values(
         "items": [item for item in context.items if not item.canceled],
         "tracking": tracking(details, methods, links=links),
         "estimated_delivery": estimate,
-        "delivered_at": details.get("delivered_at"),
+        "delivered_at": _moment(details.get("delivered_at")),
         "signed_by": details.get("signed_by"),
         "ticket_id": context.ticket_id,
         "project_name": context.project_name,

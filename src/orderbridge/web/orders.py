@@ -19,6 +19,7 @@ from orderbridge.core.domain import Stage
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store
 from orderbridge.store.alerts import AlertRecord, list_alerts, open_alert_counts
 from orderbridge.store.facts import FactsFilter, FactsRow, count_facts, facet_values, known_tenants, list_facts
+from orderbridge.store.outbox import messages_for
 from orderbridge.web import params
 from orderbridge.web.rendering import Renderer, csv_response, cw_value
 
@@ -47,6 +48,7 @@ ORDER_COLUMNS = (
 class OrderViews:
     store: Store
     renderer: Renderer
+    reach_enabled: bool = False  # only for the PO page's "who was told what" hint
 
     def _filter(self, request: Request) -> tuple[FactsFilter, dict[str, Any]]:
         stage = params.stage(request)
@@ -125,6 +127,8 @@ class OrderViews:
             "items": timeline_items(events, activity, alerts),
             "open_alerts": [a for a in alerts if a.is_open],
             "urls": {t.number: t.url for t in row.tracking} if row else {},
+            "told": messages_for(self.store, tenant, po_id),
+            "reach_enabled": self.reach_enabled,
         }
         return self.renderer.page(request, "timeline.html", context)
 

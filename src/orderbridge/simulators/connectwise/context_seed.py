@@ -197,3 +197,39 @@ def add_customer_context(
         po["customerContact"] = {"id": customer["id"], "name": _name(customer), "_info": {}}
         po["_info"] = stamp(state, po.get("_info"), state.seed_member)
         return made
+
+
+# The demo's customers: who the demo POs were bought for (simulators/book.py).
+DEMO_CUSTOMERS: tuple[tuple[str, Person, Person], ...] = (
+    (
+        "Acme Dental",
+        Person("Dana", "Reyes", "dana.reyes@acme-dental.example"),
+        Person("Tom", "Ito", "tom.ito@acme-dental.example"),
+    ),
+    ("Birch Legal", Person("Ana", "Silva", "ana.silva@birch-legal.example"), Person("Ken", "Park", None)),
+    (
+        "Cobalt Clinics",
+        Person("Lee", "Moore", "lee.moore@cobalt-clinics.example"),
+        Person("Lee", "Moore", "lee.moore@cobalt-clinics.example"),
+    ),
+)
+DEMO_SALES_REP = Person("Sam", "Seller", "sam.seller@msp.example")
+DEMO_MANAGER = Person("Pat", "Planner", "pat.planner@msp.example")
+
+
+def seed_demo_context(state: ConnectWiseState, po_numbers: list[str]) -> None:
+    """Give the demo POs customers, contacts, tickets, projects and opportunities, in rotation."""
+    for index, po_number in enumerate(po_numbers):
+        po = state.purchase_orders.find("poNumber", po_number)
+        if po is None:
+            continue
+        company, contact, asker = DEMO_CUSTOMERS[index % len(DEMO_CUSTOMERS)]
+        add_customer_context(
+            state,
+            po["id"],
+            company_name=company,
+            contact=contact,
+            ticket_contact=asker,
+            sales_rep=DEMO_SALES_REP if index % 2 == 0 else None,
+            project_manager=DEMO_MANAGER if index % 3 == 0 else None,
+        )
