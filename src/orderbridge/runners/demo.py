@@ -240,17 +240,17 @@ def _reach_view(sink: MailSink, sims: SimulatorPair, out: Console) -> None:
     customer = next((m for m in customers if "delivered" in str(m["Subject"])), None) or next(iter(customers), None)
     if customer is not None:
         for header in ("From", "To", "Subject", "Date", "Message-ID"):
-            out.print(for_terminal(f"  {header}: {customer[header]}"))
+            out.print(Text(for_terminal(f"  {header}: {customer[header]}")))
         out.print("")
         for line in text_of(customer).splitlines():
-            out.print(for_terminal(f"  | {line}"))
+            out.print(Text(for_terminal(f"  | {line}")))
     with sims.connectwise.lock:
         notes = list(sims.connectwise.ticket_notes.scan())
     if notes:
         note = notes[-1]
         flags = "customer-facing" if note.get("detailDescriptionFlag") else "internal"
         out.print(f"  note on ticket #{note['ticketId']} ({flags}, {len(notes)} notes on tickets in all):")
-        out.print(for_terminal(f"  | {note['text']}"))
+        out.print(Text(for_terminal(f"  | {note['text']}")))
 
 
 def _days(now: datetime, since: datetime | None) -> int:
