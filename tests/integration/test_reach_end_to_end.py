@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from reach_world import (
     CUSTOMER,
     MANAGER,
@@ -129,10 +131,8 @@ async def test_crash_between_decided_and_sent_loses_nothing_and_sends_nothing_tw
                 raise Crash()
 
             second = Reach(settings, store, "default", cw, send_email=die)
-            try:
+            with pytest.raises(Crash):
                 await second.run(w.clock.now())
-            except Crash:
-                pass
             states = {m.channel: m.state for m in messages_for(store, "default", w.po("PO-902")["id"])}
             assert states["email"] == "sending" and box.messages == []
 
