@@ -4,6 +4,7 @@ that neither loses nor doubles a message."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from reach_world import (
     with_context,
 )
 from test_delivery_end_to_end import CARRIERS_ON, FEDEX, order, run_days
-from world import world
+from world import simple_order, world
 
 from orderbridge.reach.cycle import Reach
 from orderbridge.runners.setup import run_setup
@@ -190,3 +191,48 @@ async def test_preview_and_pending_show_who_would_be_told_and_send_nothing(store
                 ("ticket_contact", "sent"),
             ]
             assert len(box.messages) == 1 and len(ticket_notes(w, made["ticket"])) == 1
+
+
+async def test_a_carrier_exception_reaches_staff_and_the_project_manager(store: Store) -> None:
+    async with mailbox() as (box, port), webhook() as (hook, hook_port):
+        staff = {"urls": [f"json://127.0.0.1:{hook_port}/"], "stage_changes": []}
+        async with world(store, carriers=CARRIERS_ON, reach=reach_settings(port), notifications=staff) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.carriers.set_script(FEDEX, NumberScript(outcome="exception"))
+            w.add(order("PO-904", w.clock.now(), numbers=(FEDEX,)))
+            with_context(w, "PO-904")
+            await run_days(w, 6)
+            po_id = w.po("PO-904")["id"]
+            assert [e for e in store.events_for("default", po_id) if e.kind == "delivery_exception"]
+            told = {(m.event, m.audience, m.channel, m.state) for m in messages_for(store, "default", po_id)}
+            assert ("exception", "project_manager", "email", "sent") in told
+            assert ("exception", "staff", "apprise", "sent") in told
+            pm = [m for m in box.to(str(MANAGER.email)) if "needs attention" in str(m["Subject"])]
+            assert pm and "Project: Acme Dental refresh, phase Hardware delivery" in body_text(pm[0])
+            assert any("held up" in body["message"] for body in hook.bodies)
+
+
+async def test_a_back_order_and_a_delay_past_the_project_phase(store: Store) -> None:
+    async with mailbox() as (box, port):
+        carriers = {**CARRIERS_ON, "slip_days": 0}  # any later estimate is a delay
+        async with world(store, carriers=carriers, reach=reach_settings(port)) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            start = w.clock.now()
+            back = simple_order("PO-905", start, ship_after=None, invoice_after=None)
+            line = back.lines[0]
+            line.events[0] = replace(line.events[0], order_type="BO")
+            w.add(back)
+            with_context(w, "PO-905")
+            w.carriers.set_script(FEDEX, NumberScript(outcome="slipped"))
+            w.add(order("PO-906", start, numbers=(FEDEX,)))
+            due = (start + timedelta(days=2)).strftime("%Y-%m-%dT00:00:00Z")
+            with_context(w, "PO-906", phase_deadline=due)
+            await run_days(w, 8)
+
+            back_told = {(m.event, m.audience, m.state) for m in messages_for(store, "default", w.po("PO-905")["id"])}
+            assert back_told == {("back_ordered", "customer", "sent"), ("back_ordered", "sales_rep", "sent")}
+            assert [m for m in box.to(str(CUSTOMER.email)) if "back-ordered" in str(m["Subject"])]
+            delayed = [m for m in messages_for(store, "default", w.po("PO-906")["id"]) if m.event == "delay"]
+            assert {(m.audience, m.state) for m in delayed} >= {("project_manager", "sent"), ("customer", "sent")}
+            pm = [m for m in box.to(str(MANAGER.email)) if "delayed" in str(m["Subject"])]
+            assert pm and "(due " in body_text(pm[0])
