@@ -4,6 +4,7 @@ that neither loses nor doubles a message."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from orderbridge.reach.cycle import Reach
 from orderbridge.runners.setup import run_setup
 from orderbridge.simulators.carriers.state import NumberScript
 from orderbridge.store import ActivityFilter, Store
-from orderbridge.store.outbox import messages_for
+from orderbridge.store.outbox import STALE_SENDING, messages_for, open_messages
 
 EVERY_CHANNEL = {
     "customer": ["email", "ticket_note"],
@@ -136,6 +137,11 @@ async def test_crash_between_decided_and_sent_loses_nothing_and_sends_nothing_tw
             states = {m.channel: m.state for m in messages_for(store, "default", w.po("PO-902")["id"])}
             assert states["email"] == "sending" and box.messages == []
 
+            # A row left "sending" is taken over once its sender must be gone (never while it may still send).
+            assert [m.channel for m in open_messages(store, "default", w.clock.now())] == ["ticket_note"]
+            w.clock.advance(STALE_SENDING)
+            assert sorted(m.channel for m in open_messages(store, "default", w.clock.now())) == ["email", "ticket_note"]
+
             # 3. ConnectWise stores the ticket note but its answer is lost (connection reset after the write):
             #    the email goes out, the note is recorded as not sent.
             w.cw.faults.add(r"/service/tickets/\d+/notes", method="POST", kind="reset", after=True)
@@ -236,3 +242,56 @@ async def test_a_back_order_and_a_delay_past_the_project_phase(store: Store) -> 
             assert {(m.audience, m.state) for m in delayed} >= {("project_manager", "sent"), ("customer", "sent")}
             pm = [m for m in box.to(str(MANAGER.email)) if "delayed" in str(m["Subject"])]
             assert pm and "(due " in body_text(pm[0])
+
+
+async def test_two_senders_at_once_send_each_message_once(store: Store) -> None:
+    async with mailbox() as (box, port):
+        reach_cfg = reach_settings(
+            port, rules={"shipped": ["customer", "ticket_contact", "sales_rep"]}, channels={"ticket_contact": ["email"]}
+        )
+        async with world(store, reach=reach_cfg) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.add(order("PO-907", w.clock.now(), numbers=(FEDEX,)))
+            with_context(w, "PO-907")
+            settings, cw = w.tenant.settings, w.tenant.connectwise
+            Reach(settings, store, "default", cw).begin(w.clock.now())
+            w.engine.hooks = None
+            for _ in range(4):
+                await w.engine.run_cycle()
+                w.clock.advance(timedelta(hours=12))
+            one, two = Reach(settings, store, "default", cw), Reach(settings, store, "default", cw)
+            assert await one.decide_new(w.clock.now(), (), []) == 3
+            assert await two.decide_new(w.clock.now(), (), []) == 0  # decided once, whoever decides
+            results = await asyncio.gather(
+                one.deliverer.deliver_open(w.clock.now()), two.deliverer.deliver_open(w.clock.now())
+            )
+            assert sum(r.sent for r in results) == 3 and len(box.messages) == 3
+            assert sorted(r[0] for r in box.recipients) == sorted(
+                str(p.email) for p in (CUSTOMER, REQUESTER, SALES_REP)
+            )
+
+
+async def test_smtp_password_never_reaches_the_outbox_or_the_log(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    password = "smtp-Canary-51ab"
+    async with mailbox() as (box, port):
+        smtp = {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "from_address": "it@msp.example",
+            "username": "ops",
+            "password": password,
+        }
+        async with world(store, reach={"enabled": True, "rules": {"shipped": ["customer"]}, "smtp": smtp}) as w:
+            await run_setup(w.tenant.settings, w.tenant.connectwise)
+            w.add(order("PO-908", w.clock.now(), numbers=(FEDEX,)))
+            with_context(w, "PO-908")
+            await run_days(w, 2)
+            po_id = w.po("PO-908")["id"]
+            told = messages_for(store, "default", po_id)
+            assert told and all(m.state == "decided" and m.error for m in told)  # no AUTH offered: retried later
+            log = store.query_activity(ActivityFilter(tenant="default", limit=None))
+            everything = repr(told) + repr(log) + caplog.text
+            assert password not in everything and box.messages == []

@@ -215,7 +215,7 @@ class Reach:
                 m.content,
                 "would send" if m.state == "decided" else "would resend (interrupted)",
             )
-            for m in open_messages(self.store, self.tenant)
+            for m in open_messages(self.store, self.tenant, now)
         ]
         cursor = event_cursor(self.store, self.tenant)
         if cursor is None:

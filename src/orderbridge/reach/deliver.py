@@ -122,7 +122,7 @@ class Deliverer:
     async def deliver_open(self, now: datetime, *, limit: int = 200) -> Delivered:
         result = Delivered()
         entries: list[ActivityEntry] = []
-        for message in open_messages(self.store, self.tenant, limit=limit):
+        for message in open_messages(self.store, self.tenant, now, limit=limit):
             if not claim(self.store, message, now):
                 continue  # someone else moved it since we read it
             try:

@@ -14,10 +14,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Index, Integer, String, Table, Text, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from orderbridge.store.records import EventRecord
 from orderbridge.store.store import Store, upsert
@@ -25,6 +39,10 @@ from orderbridge.store.tables import JSONText, UTCDateTime, events, metadata
 
 OPEN_STATES = ("decided", "sending")
 MAX_ATTEMPTS = 5  # then the row stays "failed" and the dashboard shows why
+# A row "sending" for longer than this was left by a sender that is gone (crashed, or lost its lease):
+# longer than any one send may take (SMTP and Apprise are bounded well below it), so a sender still at
+# work is never overtaken by a second one.
+STALE_SENDING = timedelta(minutes=5)
 
 reach_messages = Table(
     "reach_messages",
@@ -226,13 +244,16 @@ def _advance(connection: Connection, tenant: str, cursor: int, now: datetime) ->
     connection.execute(statement, {"tenant": tenant, "last_event_id": cursor, "updated_at": now})
 
 
-def open_messages(store: Store, tenant: str, *, limit: int = 200) -> list[OutboxMessage]:
-    """Decided or interrupted ("sending") messages still to deliver, oldest first."""
+def open_messages(store: Store, tenant: str, now: datetime, *, limit: int = 200) -> list[OutboxMessage]:
+    """Decided messages, and ones a gone sender left "sending" (STALE_SENDING), oldest first."""
     query = (
         select(reach_messages)
         .where(
             reach_messages.c.tenant == tenant,
-            reach_messages.c.state.in_(OPEN_STATES),
+            or_(
+                reach_messages.c.state == "decided",
+                and_(reach_messages.c.state == "sending", reach_messages.c.updated_at <= now - STALE_SENDING),
+            ),
             reach_messages.c.attempts < MAX_ATTEMPTS,
         )
         .order_by(reach_messages.c.decided_at, reach_messages.c.message_key)
