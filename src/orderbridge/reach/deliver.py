@@ -12,6 +12,8 @@ means, per channel:
   Exchange's duplicate detection) drop the copy. A crash anywhere before the SMTP DATA is accepted, which
   includes every crash between "decided" and "sending", sends it exactly once.
 - staff Apprise: the same choice as email (re-sent after an ambiguous crash); it is the MSP's own channel.
+A row left "sending" is taken over only after STALE_SENDING (store/outbox.py), longer than any send may
+take, so a slow sender is never overtaken; and only the tenant's writer (the lease) delivers at all.
 """
 
 from __future__ import annotations
