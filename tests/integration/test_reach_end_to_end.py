@@ -81,6 +81,8 @@ async def test_every_audience_by_every_channel_once(store: Store) -> None:
             assert len(hook.bodies) == 2 and "PO-900 (Acme Dental) shipped" in hook.bodies[0]["message"]
             told = messages_for(store, "default", po_id)
             assert {m.state for m in told} == {"sent"} and len(told) == 2 * (4 + 1 + 1)
+            skipped = store.query_activity(ActivityFilter(tenant="default", actions=("notify_skipped",)))
+            assert skipped == []  # everyone in this test has an address
             log = store.query_activity(ActivityFilter(tenant="default", actions=("notified",)))
             assert len(log) == len(told) and all(
                 "@" in str(e.new_value) or "ticket" in str(e.new_value) or "#1" in str(e.new_value) for e in log
@@ -197,6 +199,10 @@ async def test_preview_and_pending_show_who_would_be_told_and_send_nothing(store
                 ("ticket_contact", "sent"),
             ]
             assert len(box.messages) == 1 and len(ticket_notes(w, made["ticket"])) == 1
+            skipped = store.query_activity(ActivityFilter(tenant="default", actions=("notify_skipped",)))
+            assert [(e.po_number, e.field, e.reason) for e in skipped] == [
+                ("PO-903", "shipped -> sales_rep by email", "ConnectWise names no sales rep")
+            ]
 
 
 async def test_a_carrier_exception_reaches_staff_and_the_project_manager(store: Store) -> None:

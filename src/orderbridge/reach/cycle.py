@@ -142,7 +142,13 @@ class Reach:
                     break
             context = contexts[row.po_id]
             messages = self.messages(row, context, methods, now) if context is not None else []
-            decided += record_decisions(self.store, self.tenant, messages, now, cursor=row.id)
+            new = record_decisions(self.store, self.tenant, messages, now, cursor=row.id)
+            decided += len(new)
+            skipped = [m for m in new if m.state == "skipped"]
+            if skipped:  # nobody to send to: the log says so now, as it says "notified" when one is sent
+                self.store.append_activity(
+                    [self.deliverer.entry(m, now, "notify_skipped", m.error or "") for m in skipped]
+                )
         return decided
 
     def _event(self, row: Any, context: PoContext) -> ReachEvent | None:

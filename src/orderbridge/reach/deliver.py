@@ -136,17 +136,17 @@ class Deliverer:
                 finish(self.store, message, now, state="failed", error=error)
                 result.failed += 1
                 result.errors.append(f"{message.channel} to {message.audience} for PO {message.po_number}: {error}")
-                entries.append(self._entry(message, now, "notify_failed", error))
+                entries.append(self.entry(message, now, "notify_failed", error))
                 continue
             finish(self.store, message, now, state="sent", external_id=external)
             result.sent += 1
             result.found += found
-            entries.append(self._entry(message, now, "notified", message.subject))
+            entries.append(self.entry(message, now, "notified", message.subject))
         if entries:
             self.store.append_activity(entries)
         return result
 
-    def _entry(self, message: OutboxMessage, now: datetime, action: str, reason: str) -> ActivityEntry:
+    def entry(self, message: OutboxMessage, now: datetime, action: str, reason: str) -> ActivityEntry:
         # The recipient's address and the subject only: bodies stay in the outbox, never in the log.
         return ActivityEntry(
             at=now,

@@ -198,10 +198,10 @@ def shipment_lines(store: Store, tenant: str, po_id: int, up_to: int) -> list[di
 
 def decide(
     store: Store, tenant: str, messages: Sequence[OutboxMessage], now: datetime, *, cursor: int | None = None
-) -> int:
+) -> list[OutboxMessage]:
     """Record messages as decided, and move the event cursor to `cursor` in the same transaction, so a
     crash either decides an event's messages and passes it, or does neither. Messages already recorded (any
-    state) are left alone. Returns how many are new."""
+    state) are left alone. Returns the new ones."""
     with store.transaction() as connection:
         keys = {m.key for m in messages}
         known = (
@@ -215,11 +215,12 @@ def decide(
             if keys
             else set()
         )
-        rows = []
+        rows, new = [], []
         for m in messages:
             if m.key in known:
                 continue
             known.add(m.key)
+            new.append(m)
             values = {name: getattr(m, name) for name in _COLUMNS}
             state = "skipped" if m.state == "skipped" else "decided"
             values.update(message_key=m.key, state=state, attempts=0, decided_at=now, updated_at=now)
@@ -228,7 +229,7 @@ def decide(
             connection.execute(upsert(connection, reach_messages).on_conflict_do_nothing(), rows)
         if cursor is not None:
             _advance(connection, tenant, cursor, now)
-        return len(rows)
+        return new
 
 
 def advance(store: Store, tenant: str, cursor: int, now: datetime) -> None:
