@@ -8,7 +8,8 @@ from starlette.testclient import TestClient
 
 from orderbridge.config import Settings
 from orderbridge.store import EventRecord, Store
-from orderbridge.store.outbox import OutboxMessage, decide, record_events
+from orderbridge.store.outbox import OutboxMessage, decide
+from orderbridge.store.reach_events import record_events
 from orderbridge.web.app import create_app
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)

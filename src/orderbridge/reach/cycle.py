@@ -31,18 +31,9 @@ from orderbridge.reach.audience import shipped_lines as lines_of
 from orderbridge.reach.compose import render, values
 from orderbridge.reach.deliver import Delivered, Deliverer, SmtpSend, smtp_send, staff_destinations
 from orderbridge.store import EventRecord, Store
-from orderbridge.store.outbox import (
-    OutboxMessage,
-    event_cursor,
-    events_after,
-    message_key,
-    messages_for,
-    open_messages,
-    record_events,
-    shipment_lines,
-    start_cursor,
-)
+from orderbridge.store.outbox import OutboxMessage, message_key, messages_for, open_messages
 from orderbridge.store.outbox import decide as record_decisions
+from orderbridge.store.reach_events import event_cursor, events_after, record_events, shipment_lines, start_cursor
 from orderbridge.sync.apply import Fence
 
 log = logging.getLogger("orderbridge.reach")
