@@ -38,7 +38,7 @@ def test_preview_pending_and_dry_run_show_messages_and_send_nothing_more(sims: S
         store.close()
     assert rows, "the first cycle's shipments call for messages"
     waiting = next(r for r in rows if r.channel == "email" and r.state == "decided")
-    assert "reach.smtp.host is not set" in (waiting.error or "")
+    assert waiting.error == "waiting: reach.smtp.host is not set" and waiting.attempts == 0
     with sims.connectwise.lock:
         notes_before = len(sims.connectwise.ticket_notes)
 

@@ -238,7 +238,7 @@ async def test_a_back_order_and_a_delay_past_the_project_phase(store: Store) -> 
             w.carriers.set_script(FEDEX, NumberScript(outcome="slipped"))
             w.add(order("PO-906", start, numbers=(FEDEX,)))
             due = (start + timedelta(days=2)).strftime("%Y-%m-%dT00:00:00Z")
-            with_context(w, "PO-906", phase_deadline=due)
+            made = with_context(w, "PO-906", phase_deadline=due)
             await run_days(w, 8)
 
             back_told = {(m.event, m.audience, m.state) for m in messages_for(store, "default", w.po("PO-905")["id"])}
@@ -248,6 +248,10 @@ async def test_a_back_order_and_a_delay_past_the_project_phase(store: Store) -> 
             assert {(m.audience, m.state) for m in delayed} >= {("project_manager", "sent"), ("customer", "sent")}
             pm = [m for m in box.to(str(MANAGER.email)) if "delayed" in str(m["Subject"])]
             assert pm and "(due " in body_text(pm[0])
+            # Past the phase's date: also a note on the project's ticket.
+            assert ("project_manager", "ticket_note", "sent") in {(m.audience, m.channel, m.state) for m in delayed}
+            notes = [n["text"] for n in ticket_notes(w, made["ticket"]) if "delayed" in n["text"]]
+            assert len(notes) == 1 and "Past the Hardware delivery date" in notes[0]
 
 
 async def test_two_senders_at_once_send_each_message_once(store: Store) -> None:

@@ -154,13 +154,18 @@ class Reach:
         event = self._event(row, context)
         if event is None:
             return []
-        extra: tuple[str, ...] = ()
+        late = False
         if event.name == "delay" and self.config.phase_delay:
             estimate = event.details.get("estimate")
             expected = datetime.fromisoformat(estimate).date() if isinstance(estimate, str) else None
-            if phase_overdue(context, expected, now.date()):
-                extra = ("project_manager",)  # the optional rule: a phase about to be missed
-        return decide(self.config, event, context, staff_destinations(self.settings), extra_audiences=extra)
+            late = phase_overdue(context, expected, now.date())
+        extra = ("project_manager",) if late else ()
+        decisions = decide(self.config, event, context, staff_destinations(self.settings), extra_audiences=extra)
+        if late and context.ticket_id is not None and not any(d.channel == "ticket_note" for d in decisions):
+            # A phase about to be missed is also written on the project's ticket, whatever the channels say.
+            ticket = f"ticket:{context.ticket_id}"
+            decisions.append(Decision(event, "project_manager", "ticket_note", ticket, context.ticket_summary))
+        return decisions
 
     def messages(
         self, row: Any, context: PoContext, methods: Sequence[ShipmentMethod], now: datetime

@@ -37,10 +37,11 @@ from orderbridge.core.errors import Fatal, OrderbridgeError
 from orderbridge.core.redaction import redact
 from orderbridge.rules.notes import find_marker
 from orderbridge.store import ActivityEntry, Store
-from orderbridge.store.outbox import OutboxMessage, claim, finish, open_messages
+from orderbridge.store.outbox import OutboxMessage, claim, finish, note_problem, open_messages
 from orderbridge.sync.apply import Fence
 
 ACTOR = "orderbridge-reach"
+NO_SMTP = "waiting: reach.smtp.host is not set"
 SEND_TIMEOUT_S = 60.0
 
 
@@ -125,6 +126,11 @@ class Deliverer:
         result = Delivered()
         entries: list[ActivityEntry] = []
         for message in open_messages(self.store, self.tenant, now, limit=limit):
+            if message.channel == "email" and not self.settings.reach.smtp.host:
+                # Waits, attempts untouched, until an SMTP server is configured; the PO page says why.
+                if message.error != NO_SMTP:
+                    note_problem(self.store, message, now, NO_SMTP)
+                continue
             if not claim(self.store, message, now):
                 continue  # someone else moved it since we read it
             try:

@@ -220,6 +220,20 @@ def finish(
         )
 
 
+def note_problem(store: Store, message: OutboxMessage, now: datetime, error: str) -> None:
+    """Say why a decided message waits (no SMTP server configured) without spending one of its attempts."""
+    with store.transaction() as connection:
+        connection.execute(
+            update(reach_messages)
+            .where(
+                reach_messages.c.tenant == message.tenant,
+                reach_messages.c.message_key == message.key,
+                reach_messages.c.state == "decided",
+            )
+            .values(error=error, updated_at=now)
+        )
+
+
 def messages_for(store: Store, tenant: str, po_id: int) -> list[OutboxMessage]:
     """Who was told what about one PO, newest decision first (dashboard, `orderbridge reach show`)."""
     query = (
