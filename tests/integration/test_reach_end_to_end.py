@@ -5,6 +5,7 @@ that neither loses nor doubles a message."""
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -69,6 +70,7 @@ async def test_every_audience_by_every_channel_once(store: Store) -> None:
             text = body_text(shipped)
             assert "Hello Dana Reyes" in text and "SBUY PRO 6305 MT (x2)" in text
             assert f"https://www.fedex.com/fedextrack/?trknbr={FEDEX}" in text
+            assert re.search(r"Estimated delivery: \d{4}-\d\d-\d\d", text), text
             assert (
                 str(shipped["Message-ID"]).startswith("<reach.") and str(shipped["From"]) == "Acme IT <it@msp.example>"
             )

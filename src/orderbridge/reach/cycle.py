@@ -33,6 +33,7 @@ from orderbridge.reach.deliver import Delivered, Deliverer, SmtpSend, smtp_send,
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.outbox import OutboxMessage, message_key, messages_for, open_messages
 from orderbridge.store.outbox import decide as record_decisions
+from orderbridge.store.parcels import load_parcels
 from orderbridge.store.reach_events import event_cursor, events_after, record_events, shipment_lines, start_cursor
 from orderbridge.sync.apply import Fence
 
@@ -171,9 +172,25 @@ class Reach:
         self, row: Any, context: PoContext, methods: Sequence[ShipmentMethod], now: datetime
     ) -> list[OutboxMessage]:
         out = []
+        row = self._with_estimate(row)
         for decision in self.decisions(row, context, now):
             out.append(self._message(decision, row.po_id, context, methods, now))
         return out
+
+    def _with_estimate(self, row: Any) -> Any:
+        """A shipment event carries no delivery estimate: the carriers' (else TD SYNNEX's) latest one for its
+        packages, from the parcels table, so "has shipped" emails can say when to expect them."""
+        details = dict(row.details or {})
+        numbers = set(details.get("tracking_numbers") or ())
+        if row.kind != "shipment" or not numbers or details.get("estimate"):
+            return row
+        parcels = load_parcels(self.store, self.tenant, [row.po_id]).get(row.po_id, ())
+        dates = [p.estimate or p.tds_estimate for p in parcels if p.tracking_number in numbers]
+        known = [d for d in dates if d is not None]
+        if not known:
+            return row
+        details["estimate"] = max(known).isoformat()
+        return _Row(row.id, row.po_id, row.key, row.kind, row.summary, details)
 
     def _message(
         self, decision: Decision, po_id: int, context: PoContext, methods: Sequence[ShipmentMethod], now: datetime
