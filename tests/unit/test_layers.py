@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("connectwise", "tdsynnex", "carriers", "store"),  # clients and codecs of the services; our own database
     ("rules", "simulators"),  # pure business rules; the simulated services (product code, not tests)
     ("sync",),  # one cycle: discover, observe, plan, apply, record
-    ("alerts", "notify", "reports", "callbacks", "troubleshoot"),  # what the operator sees and is told
+    ("alerts", "notify", "reach", "reports", "callbacks", "troubleshoot"),  # what the operator sees and is told
     ("runners",),  # once, daemon, setup, replay, backfill, worker, demo
     ("web",),  # the dashboard
     ("cli",),  # one module per command

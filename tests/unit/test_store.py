@@ -67,7 +67,7 @@ def counter(store: Store) -> Iterator[StatementCounter]:
 
 
 def test_fresh_store_is_at_head_revision(store: Store) -> None:
-    assert store.schema_version() == head_revision() == "0009"
+    assert store.schema_version() == head_revision() == "0010"
 
 
 def test_migrating_again_is_a_no_op_that_keeps_data(store: Store, store_url: str) -> None:

@@ -16,6 +16,7 @@ from orderbridge.cli.backfill import backfill
 from orderbridge.cli.demo import demo
 from orderbridge.cli.doctor import doctor
 from orderbridge.cli.log import log_command
+from orderbridge.cli.reach import reach
 from orderbridge.cli.replay import replay
 from orderbridge.cli.report import report
 from orderbridge.cli.run import run
@@ -58,5 +59,6 @@ for command in (
     report,
     sim,
     demo,
+    reach,
 ):
     main.add_command(command)

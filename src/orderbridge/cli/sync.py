@@ -32,6 +32,7 @@ from orderbridge.cli.common import (
     shown,
     warn_old_expat,
 )
+from orderbridge.cli.reach import pending_previews, print_previews
 from orderbridge.config.tenants import TenantConfig
 from orderbridge.core.errors import Retriable, TenantBusy
 from orderbridge.runners.operator import live_engine
@@ -95,7 +96,11 @@ async def _cycle(tenant_config: TenantConfig, *, dry_run: bool, show_progress: b
 async def _tenant_cycle(tenant_config: TenantConfig, *, dry_run: bool, show_progress: bool) -> CycleSummary:
     async with open_tenant(tenant_config.settings, name=tenant_config.name) as tenant:
         if dry_run:
-            return await _run(live_engine(tenant), dry_run=True, show_progress=show_progress, name=tenant.name)
+            summary = await _run(live_engine(tenant), dry_run=True, show_progress=show_progress, name=tenant.name)
+            if tenant.settings.reach.enabled:  # who the next live cycle would tell (writes nothing)
+                console.print(shown("messages the next live cycle would send:"))
+                print_previews(await pending_previews(tenant_config), full=False)
+            return summary
         async with tenant_writer(tenant, "orderbridge sync --once").held() as lease:
             engine = live_engine(tenant, fence=lease)
             return await _run(engine, dry_run=False, show_progress=show_progress, name=tenant.name)

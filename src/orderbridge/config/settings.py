@@ -37,6 +37,7 @@ from orderbridge.config.operations import (
     WorkerSettings,
     register_url_secrets,
 )
+from orderbridge.config.reach import ReachSettings, SmtpSettings
 from orderbridge.config.services import (
     ConnectWiseSettings,
     HttpSettings,
@@ -85,6 +86,7 @@ class Settings(BaseSettings):
     carriers: CarrierSettings = CarrierSettings()
     lease: LeaseSettings = LeaseSettings()
     fulfilment: FulfilmentSettings = FulfilmentSettings()
+    reach: ReachSettings = ReachSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -227,9 +229,11 @@ __all__ = [
     "NotificationSettings",
     "PartnerSettings",
     "PayloadSettings",
+    "ReachSettings",
     "ScheduleSettings",
     "Section",
     "Settings",
+    "SmtpSettings",
     "StatusNames",
     "StoreSettings",
     "SyncSettings",

@@ -24,6 +24,7 @@ from orderbridge.alerts.rules import RULE_LABELS
 from orderbridge.config import Settings
 from orderbridge.core.domain import Stage
 from orderbridge.core.terminal import for_terminal
+from orderbridge.runners.mail_sink import MailSink, mail_sink, text_of
 from orderbridge.runners.operator import live_engine
 from orderbridge.runners.setup import run_setup
 from orderbridge.runners.writer import tenant_writer
@@ -38,9 +39,10 @@ DEMO_STEP = timedelta(days=2)
 DEMO_CW = {"company": "demo", "public_key": "demopublic", "private_key": "demoprivate"}
 DEMO_TDS = {"user_id": "demo@example.com", "password": "demo", "customer_number": "100001"}
 DEMO_CLIENT_ID = "00000000-0000-4000-8000-000000000000"
+DEMO_FROM = "Demo MSP Orders <orders@msp.example>"
 
 
-def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
+def demo_settings(sims: SimulatorPair, store_url: str, *, smtp_port: int | None = None) -> Settings:
     data: dict[str, Any] = {
         # The simulators are local: production rate limits would only make the demo wait.
         "connectwise": {
@@ -61,6 +63,11 @@ def demo_settings(sims: SimulatorPair, store_url: str) -> Settings:
         # demo's POs close when their packages are delivered (forwarder references by the grace rule).
         "carriers": {**sims.carrier_settings(), "enabled": True, "timezone": "America/Chicago"},
     }
+    if smtp_port is not None:
+        # Customers, ticket contacts and sales reps are told by email to an in-process SMTP sink, and on the
+        # PO's ticket in the ConnectWise simulator (runners/mail_sink.py; issue 17).
+        smtp = {"host": "127.0.0.1", "port": smtp_port, "security": "none", "from_address": DEMO_FROM}
+        data["reach"] = {"enabled": True, "smtp": smtp}
     return Settings(**data)
 
 
@@ -70,47 +77,54 @@ async def run_demo(*, cycles: int, orders: int, out: Console, start: datetime | 
         tempfile.TemporaryDirectory(prefix="orderbridge-demo-") as tmp,
         running_simulators(orders=orders, start=start) as sims,
     ):
-        settings = demo_settings(sims, f"sqlite:///{Path(tmp) / 'demo.db'}")
-        out.rule("orderbridge demo")
-        out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
-        out.print(f"Carrier simulators (EasyPost, UPS, FedEx) {sims.carriers_url}")
-        out.print(f"{orders} purchase orders marked 'Send to TDS'; simulated time starts {_day(sims)}")
-        async with (
-            open_tenant(settings, clock=sims.clock) as tenant,
-            tenant_writer(tenant, "orderbridge demo").held() as lease,
-        ):
-            engine = live_engine(tenant, fence=lease)
-            report = await run_setup(settings, tenant.connectwise)
-            out.print("setup: " + "; ".join(report.lines()))
-            for number in range(1, cycles + 1):
-                summary = await engine.run_cycle()
-                out.rule(f"cycle {number} - {_day(sims)}")
-                for po, text in summary.transitions[:14]:
-                    out.print(f"  {po}: {text}")
-                if len(summary.transitions) > 14:
-                    out.print(f"  ... and {len(summary.transitions) - 14} more stage changes")
-                for po, message in summary.failures[:6]:
-                    # Error text quotes the services: escaped, and not read as rich markup ("[http]").
-                    out.print(Text.assemble("  ", ("needs attention", "yellow"), " ", for_terminal(f"{po}: {message}")))
-                out.print(
-                    f"  seen {summary.seen}, changed {summary.changed}, unchanged {summary.unchanged}, "
-                    f"failed {summary.failed}, ConnectWise writes {summary.writes}"
-                )
-                if number == 2:
-                    await _person_cancels(sims, tenant.connectwise, out)
-                if number < cycles:
-                    sims.clock.advance(DEMO_STEP)
-            writes_before = len(sims.connectwise.request_log.writes())
-            again = await engine.run_cycle()
-            logged = len(sims.connectwise.request_log.writes()) - writes_before
-            out.rule("one more cycle, nothing new at TD SYNNEX")
+        async with mail_sink() as sink:
+            await _run(sims, sink, Path(tmp), cycles=cycles, orders=orders, out=out)
+
+
+async def _run(sims: SimulatorPair, sink: MailSink, tmp: Path, *, cycles: int, orders: int, out: Console) -> None:
+    """One demo run: setup, the cycles, and what an operator and the customers would see."""
+    settings = demo_settings(sims, f"sqlite:///{tmp / 'demo.db'}", smtp_port=sink.port)
+    out.rule("orderbridge demo")
+    out.print(f"ConnectWise simulator {sims.cw_base_url}; TD SYNNEX simulator {sims.tds_url}")
+    out.print(f"Carrier simulators (EasyPost, UPS, FedEx) {sims.carriers_url}")
+    out.print(f"{orders} purchase orders marked 'Send to TDS'; simulated time starts {_day(sims)}")
+    async with (
+        open_tenant(settings, clock=sims.clock) as tenant,
+        tenant_writer(tenant, "orderbridge demo").held() as lease,
+    ):
+        engine = live_engine(tenant, fence=lease)
+        report = await run_setup(settings, tenant.connectwise)
+        out.print("setup: " + "; ".join(report.lines()))
+        for number in range(1, cycles + 1):
+            summary = await engine.run_cycle()
+            out.rule(f"cycle {number} - {_day(sims)}")
+            for po, text in summary.transitions[:14]:
+                out.print(f"  {po}: {text}")
+            if len(summary.transitions) > 14:
+                out.print(f"  ... and {len(summary.transitions) - 14} more stage changes")
+            for po, message in summary.failures[:6]:
+                # Error text quotes the services: escaped, and not read as rich markup ("[http]").
+                out.print(Text.assemble("  ", ("needs attention", "yellow"), " ", for_terminal(f"{po}: {message}")))
             out.print(
-                f"  seen {again.seen}, changed {again.changed}, ConnectWise writes {again.writes} "
-                f"(the simulator's request log shows {logged} write requests)"
+                f"  seen {summary.seen}, changed {summary.changed}, unchanged {summary.unchanged}, "
+                f"failed {summary.failed}, ConnectWise writes {summary.writes}"
             )
-            await _show_connectwise(sims, out)
-            _delivery_view(tenant.store, tenant.name, sims, out)
-            _operator_view(tenant.store, tenant.name, sims.clock.now(), out)
+            if number == 2:
+                await _person_cancels(sims, tenant.connectwise, out)
+            if number < cycles:
+                sims.clock.advance(DEMO_STEP)
+        writes_before = len(sims.connectwise.request_log.writes())
+        again = await engine.run_cycle()
+        logged = len(sims.connectwise.request_log.writes()) - writes_before
+        out.rule("one more cycle, nothing new at TD SYNNEX")
+        out.print(
+            f"  seen {again.seen}, changed {again.changed}, ConnectWise writes {again.writes} "
+            f"(the simulator's request log shows {logged} write requests)"
+        )
+        await _show_connectwise(sims, out)
+        _delivery_view(tenant.store, tenant.name, sims, out)
+        _operator_view(tenant.store, tenant.name, sims.clock.now(), out)
+        _reach_view(sink, sims, out)
 
 
 async def _person_cancels(sims: SimulatorPair, connectwise: Any, out: Console) -> None:
@@ -215,6 +229,28 @@ def _operator_view(store: Store, tenant: str, now: datetime, out: Console) -> No
     out.print(f"  alerts open: {len(alerts)}")
     for alert in alerts[:8]:
         out.print(f"    {RULE_LABELS.get(alert.rule, alert.rule)}: {alert.message}", markup=False)
+
+
+def _reach_view(sink: MailSink, sims: SimulatorPair, out: Console) -> None:
+    """Who outside the MSP was told: one customer email as it arrived, and one note on a ticket."""
+    out.rule("who was told: customers by email, ticket contacts on their ticket")
+    out.print(f"  {len(sink.messages)} emails reached the SMTP sink")
+    # A customer's own email (the MSP's sales reps and project managers get theirs too).
+    customers = [m for m in sink.messages if not str(m["To"]).endswith("@msp.example>")]
+    customer = next((m for m in customers if "delivered" in str(m["Subject"])), None) or next(iter(customers), None)
+    if customer is not None:
+        for header in ("From", "To", "Subject", "Date", "Message-ID"):
+            out.print(Text(for_terminal(f"  {header}: {customer[header]}")))
+        out.print("")
+        for line in text_of(customer).splitlines():
+            out.print(Text(for_terminal(f"  | {line}")))
+    with sims.connectwise.lock:
+        notes = list(sims.connectwise.ticket_notes.scan())
+    if notes:
+        note = notes[-1]
+        flags = "customer-facing" if note.get("detailDescriptionFlag") else "internal"
+        out.print(f"  note on ticket #{note['ticketId']} ({flags}, {len(notes)} notes on tickets in all):")
+        out.print(Text(for_terminal(f"  | {note['text']}")))
 
 
 def _days(now: datetime, since: datetime | None) -> int:

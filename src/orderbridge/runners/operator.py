@@ -12,7 +12,7 @@ import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from orderbridge.config import Settings
 from orderbridge.core.domain import DistributorOrder, Plan, PurchaseOrder, ShipmentMethod
 from orderbridge.core.redaction import redact
 from orderbridge.notify.send import NotifyResult, notify
+from orderbridge.reach.cycle import Reach, ReachResult
 from orderbridge.reports.facts import facts_row
 from orderbridge.store import EventRecord, Store
 from orderbridge.store.facts import FactsRow, load_facts, save_facts
@@ -46,20 +47,27 @@ class OperatorHooks:
     not flushed yet and, for notifications, the POs that reached a stage in this cycle.
     """
 
-    def __init__(self, settings: Settings, store: Store, tenant: str) -> None:
+    def __init__(self, settings: Settings, store: Store, tenant: str, *, reach: Reach | None = None) -> None:
         self.settings = settings
         self.store = store
         self.tenant = tenant
+        self.reach = reach  # the people outside the MSP (issue 17); None: staff Apprise only
         self.shipment_methods: Sequence[ShipmentMethod] = ()
         self._observations: list[_Observation] = []
         self._events: list[EventRecord] = []
         self._stage_facts: dict[int, FactsRow] = {}
         self.last_alerts = AlertOutcome()
         self.last_notify = NotifyResult()
+        self.last_reach = ReachResult()
 
     def begin_cycle(self, shipment_methods: Sequence[ShipmentMethod]) -> None:
         self.shipment_methods = tuple(shipment_methods)
         self._stage_facts.clear()
+        if self.reach is not None:
+            try:  # before this cycle records events, so turning reach on tells only of what comes next
+                self.reach.begin(datetime.now(UTC))
+            except Exception as exc:  # the cursor is retried by after_cycle's run
+                log.error("reach not started for tenant %s: %s", self.tenant, redact(f"{type(exc).__name__}: {exc}"))
 
     def observed(
         self,
@@ -72,6 +80,8 @@ class OperatorHooks:
         events: Sequence[EventRecord] = (),
     ) -> None:
         kept = tuple(event for event in events if event.kind in NOTIFY_EVENT_KINDS)
+        if self.reach is not None:
+            self.reach.observed(po, plan, now)
         self._observations.append(_Observation(po, order, plan, now, error, kept))
         self._events.extend(kept)
 
@@ -116,6 +126,13 @@ class OperatorHooks:
         facts, self._stage_facts = self._stage_facts, {}
         sent = await notify(self.settings, outcome, events, facts=facts, store=self.store, now=now)
         self.last_alerts, self.last_notify = outcome, sent
+        if self.reach is not None:
+            try:
+                self.last_reach = await self.reach.run(now, self.shipment_methods)
+            except Exception as exc:  # decided messages stay in the outbox for the next cycle
+                text = redact(f"{type(exc).__name__}: {exc}")
+                log.error("reach stopped for tenant %s: %s", self.tenant, text)
+                self.last_reach = ReachResult(problems=[text])
         return outcome, sent
 
 
@@ -151,7 +168,8 @@ def live_engine(
     """The engine of a live cycle: TD SYNNEX's answers, and the operator's view (facts, alerts, notifications).
     `fence` is the writer lease the runner holds (runners/writer.py). Its listing is of tracked POs (the
     default one, or the daemon's incremental one), so an empty one checks the tracking custom field exists."""
-    hooks = OperatorHooks(tenant.settings, tenant.store, tenant.name)
+    reach = Reach(tenant.settings, tenant.store, tenant.name, tenant.connectwise, fence=fence)
+    hooks = OperatorHooks(tenant.settings, tenant.store, tenant.name, reach=reach)
     return Engine(
         tenant,
         discover=discover,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from orderbridge.core.clock import Clock
+from orderbridge.simulators.connectwise.context_seed import seed_demo_context
 from orderbridge.simulators.connectwise.state import ConnectWiseState
 from orderbridge.simulators.tdsynnex.lifecycle import OrderScript, generate_order
 from orderbridge.simulators.tdsynnex.state import DEMO_ACCOUNT, TDSynnexState
@@ -101,4 +102,5 @@ def seed_demo_book(
             lines=[{"lineNumber": 1, "description": "Cable", "product": {"identifier": "CBL-6"}, "quantity": 4}],
         )
         book.scenarios[po_number] = "not marked Send to TDS (ignored)"
+    seed_demo_context(connectwise, book.po_numbers)  # customers, tickets, projects: who reach can tell
     return book

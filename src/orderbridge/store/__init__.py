@@ -11,8 +11,10 @@ from orderbridge.store import facts as _facts  # noqa: F401
 from orderbridge.store import inbox as _inbox  # noqa: F401
 from orderbridge.store import invoices as _invoices  # noqa: F401
 from orderbridge.store import leases as _leases  # noqa: F401
+from orderbridge.store import outbox as _outbox  # noqa: F401
 from orderbridge.store import parcels as _parcels  # noqa: F401
 from orderbridge.store import payloads as _payloads  # noqa: F401
+from orderbridge.store import reach_events as _reach_events  # noqa: F401
 from orderbridge.store import setup_state as _setup_state  # noqa: F401
 from orderbridge.store.activity import COLUMNS as ACTIVITY_COLUMNS
 from orderbridge.store.activity import ExportFormat, export_activity, load_activity

@@ -55,7 +55,7 @@ def create_app(
     guard = Guard(token, settings.web, clock)
     zone = settings.display.zone
     renderer = Renderer(make_environment(zone), clock, token_required=token is not None, zone=zone)
-    orders = OrderViews(store, renderer, settings, dict(tenant_settings or {}))
+    orders = OrderViews(store, renderer, settings, dict(tenant_settings or {}), reach_enabled=settings.reach.enabled)
     activity = ActivityViews(store, renderer)
     alerts = AlertViews(store, renderer, clock)
     reports = ReportViews(store, renderer, clock)

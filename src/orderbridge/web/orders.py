@@ -20,6 +20,7 @@ from orderbridge.core.domain import Stage
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store
 from orderbridge.store.alerts import AlertRecord, list_alerts, open_alert_counts
 from orderbridge.store.facts import FactsFilter, FactsRow, count_facts, facet_values, known_tenants, list_facts
+from orderbridge.store.outbox import messages_for
 from orderbridge.web import params
 from orderbridge.web.po_customer import customer_view
 from orderbridge.web.rendering import Renderer, csv_response, cw_value
@@ -52,6 +53,7 @@ class OrderViews:
     # The ConnectWise link on the PO page (web/po_customer.py): each tenant's own ConnectWise, else these.
     settings: Settings | None = None
     tenant_settings: dict[str, Settings] = field(default_factory=dict)
+    reach_enabled: bool = False  # only for the PO page's "who was told what" hint
 
     def _filter(self, request: Request) -> tuple[FactsFilter, dict[str, Any]]:
         stage = params.stage(request)
@@ -133,6 +135,8 @@ class OrderViews:
             "customer": customer_view(
                 self.store, self.tenant_settings.get(tenant, self.settings), tenant, po_id, activity
             ),
+            "told": messages_for(self.store, tenant, po_id),
+            "reach_enabled": self.reach_enabled,
         }
         return self.renderer.page(request, "timeline.html", context)
 

@@ -14,13 +14,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadRequest, MethodNotAllowed, NotFound
-from .kinds import Kind, Write
+from .kinds import Kind
 from .schema import FieldSpec, RecordSchema
 
 if TYPE_CHECKING:
     from .state import ConnectWiseState
 
-_S = FieldSpec("str")
 _B = FieldSpec("bool")
 _REF = FieldSpec("ref")
 _RO = FieldSpec("any", read_only=True)
@@ -32,23 +31,6 @@ BOARD_SCHEMA = RecordSchema(
         "id": FieldSpec("int", read_only=True),
         "name": FieldSpec("str", max_length=50, required=True),
         "inactiveFlag": _B,
-        "_info": _RO,
-    },
-)
-
-TICKET_SCHEMA = RecordSchema(
-    resource="ticket",
-    label="Ticket",
-    fields={
-        "id": FieldSpec("int", read_only=True),
-        "summary": FieldSpec("str", max_length=100, required=True),
-        "initialDescription": _S,
-        "board": FieldSpec("ref", lookup="serviceBoards", required=True),
-        "company": FieldSpec("ref", lookup="companies", required=True),
-        "contact": _REF,
-        "status": _REF,
-        "type": _REF,
-        "closedFlag": _B,
         "_info": _RO,
     },
 )
@@ -80,18 +62,12 @@ CONFIGURATION_SCHEMA = RecordSchema(
 )
 
 
-def _ticket_defaults(write: Write) -> None:
-    write.record.update({"closedFlag": False, "status": {"id": 1, "name": "New", "_info": {}}})
-
-
 BOARD = Kind(BOARD_SCHEMA, "service_boards", unique=("name",))
-TICKET = Kind(TICKET_SCHEMA, "tickets", defaults=_ticket_defaults)
 CONFIGURATION_TYPE = Kind(CONFIGURATION_TYPE_SCHEMA, "configuration_types", unique=("name",))
 CONFIGURATION = Kind(CONFIGURATION_SCHEMA, "configurations")
 
 ROUTES = (
     ("/service/boards", BOARD),
-    ("/service/tickets", TICKET),
     ("/company/configurations/types", CONFIGURATION_TYPE),
     ("/company/configurations", CONFIGURATION),
 )

@@ -47,6 +47,7 @@ class Kind:
     defaults: Hook = _nothing  # fills a new record before the body is applied
     derive: Hook = _nothing  # recomputes derived fields before validation
     after_write: Hook = _nothing  # side effects on other records after storing
+    parent_kind: Kind | None = None  # a child's parent kind; None means the purchase order (lines, notes)
 
     def table(self, state: ConnectWiseState) -> Table:
         table = getattr(state, self.table_attr)

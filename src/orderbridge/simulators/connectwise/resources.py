@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import callbacks, fulfilment_kinds, kinds, paging, query, writes
+from . import callbacks, context_kinds, fulfilment_kinds, kinds, paging, query, writes
 from .errors import BadRequest, MethodNotAllowed, RouteNotFound
 from .kinds import Kind
 from .tables import Record
@@ -55,7 +55,9 @@ def _shaped(call: Call, record: Record) -> Any:
 
 
 def _parent(call: Call, kind: Kind) -> Record | None:
-    return writes.find(call.state, kinds.PURCHASE_ORDER, int(call.groups[0])) if kind.child else None
+    if not kind.child:
+        return None
+    return writes.find(call.state, kind.parent_kind or kinds.PURCHASE_ORDER, int(call.groups[0]))
 
 
 def _matching(call: Call, kind: Kind, parent: Record | None) -> tuple[Any, Callable[[Record], bool] | None, Any]:
@@ -177,6 +179,14 @@ _TABLE: list[tuple[str, Kind, dict[str, str]]] = [
     *_routes_for("/procurement/shipmentmethods", kinds.SHIPMENT_METHOD, _COLLECTION, _SETUP_ITEM),
     *_routes_for("/system/userdefinedfields", kinds.USER_DEFINED_FIELD, _READ_ONLY_COLLECTION, {"GET": "get"}),
     *(route for path, kind in fulfilment_kinds.ROUTES for route in _routes_for(path, kind, _COLLECTION, _ITEM)),
+    # Where a PO's demand and people live (issue 17): products, tickets, contacts, projects, sales.
+    *(
+        route
+        for path, kind, writable in context_kinds.ROUTES
+        for route in _routes_for(
+            path, kind, _COLLECTION if writable else _READ_ONLY_COLLECTION, _ITEM if writable else {"GET": "get"}
+        )
+    ),
 ]
 ROUTES: list[tuple[re.Pattern[str], Kind | None, dict[str, str]]] = [
     (re.compile(f"^{pattern}$", re.IGNORECASE), kind, methods) for pattern, kind, methods in _TABLE

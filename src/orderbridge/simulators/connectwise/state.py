@@ -90,10 +90,19 @@ class ConnectWiseState:
         self.note_types = Table()
         # fulfilment_kinds.py: service boards, tickets, configurations and their types
         self.service_boards = Table()
-        self.tickets = Table(first_id=5001)
         self.configuration_types = Table()
         self.configurations = Table(first_id=9001)
         self.ticket_links = Table()  # {ticketId, configurationId}: a ticket's configurations
+        # A PO's context (context_kinds.py): customer companies share `companies` with the vendors.
+        self.product_items = Table(first_id=9001)
+        self.tickets = Table(first_id=5001)
+        self.ticket_notes = ChildTable("ticketId", first_id=70001)
+        self.contacts = Table(first_id=301)
+        self.members = Table(first_id=150)
+        self.projects = Table(first_id=41)
+        self.project_phases = ChildTable("projectId", first_id=81)
+        self.opportunities = Table(first_id=601)
+        self.sales_orders = Table(first_id=801)
         self.callbacks = CallbackHub(self.clock, company, self.api_member)
         self._seeded = seed_defaults
         self.has_default_seed = False
