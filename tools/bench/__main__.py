@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
         help="simulated days of the carrier journey phase after the measured cycles (0: none)",
     )
     parser.add_argument("--journey-step-hours", type=float, default=3.0, help="simulated hours between its cycles")
+    parser.add_argument(
+        "--journey-orders",
+        type=int,
+        default=BenchOptions.journey_orders,
+        help="the first N POs whose packages the journey phase follows (default 2,000)",
+    )
     args = parser.parse_args(argv)
     opts = BenchOptions(
         orders=args.orders,
@@ -59,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         start=args.start,
         journey_days=args.journey_days,
         journey_step=timedelta(hours=args.journey_step_hours),
+        journey_orders=args.journey_orders,
         tds_latency=(0.200 * args.latency_scale, 1.0 * args.latency_scale),
         cw_latency=(0.080 * args.latency_scale, 0.300 * args.latency_scale),
     )

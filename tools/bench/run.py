@@ -72,6 +72,7 @@ class BenchOptions:
     start: datetime | None = None  # TD SYNNEX's "now" at seeding; fixed, two runs can be compared
     journey_days: float = 8.0  # the carrier journey phase (carriers.py); 0: none
     journey_step: timedelta = timedelta(hours=3)
+    journey_orders: int = 2_000  # the POs whose packages the journey follows (journey.py says why)
 
 
 PRIME_ROUTES = ("subprocess", "inprocess", "cycle")
@@ -289,7 +290,12 @@ async def _run(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> d
     journey = None
     if opts.journey_days > 0:
         journey = await run_journey(
-            _settings(sim, url, opts, primed=False), store, sim, days=opts.journey_days, step=opts.journey_step
+            _settings(sim, url, opts, primed=False),
+            store,
+            sim,
+            days=opts.journey_days,
+            step=opts.journey_step,
+            orders=min(opts.orders, opts.journey_orders),
         )
     return {
         "detail": {
