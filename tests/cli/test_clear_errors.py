@@ -80,11 +80,27 @@ def test_an_empty_private_key_is_a_config_error(tmp_path: Path) -> None:
     assert "connectwise.private_key: is empty" in line
 
 
-def test_no_config_file_says_file_not_found_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_with_no_config_file_says_the_file_is_not_found_and_how_to_make_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for variable in [name for name in os.environ if name.startswith("ORDERBRIDGE_")]:
         monkeypatch.delenv(variable)
-    code, errors = run("sync", "--once")
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 2
+    assert "FAIL  the config file is not found" in result.output
+    assert "file not found" in result.output and "correct the key" not in result.output
+    assert "copy config.example.toml" in result.output
+
+
+@pytest.mark.parametrize("command", [("sync", "--once"), ("setup",)])
+def test_no_config_file_says_file_not_found_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for variable in [name for name in os.environ if name.startswith("ORDERBRIDGE_")]:
+        monkeypatch.delenv(variable)
+    code, errors = run(*command)
     assert code == 2
     [line] = errors
     assert line.startswith("error: config orderbridge.toml: file not found")

@@ -158,7 +158,9 @@ def connectwise_state(sims: SimulatorPair) -> dict[str, Any]:
     for record in cw.purchase_orders.scan():
         po_id = record["id"]
         state[record["poNumber"]] = {
-            "po": strip_info(cw.get_purchase_order(po_id)),
+            # poDate is the simulator's creation stamp on its running clock (today, to the minute), not
+            # ours: the two books are seeded minutes apart, and crossing a minute failed the comparison.
+            "po": {k: v for k, v in strip_info(cw.get_purchase_order(po_id)).items() if k != "poDate"},
             "lines": strip_info(cw.line_items(po_id)),
             "notes": sorted(note["text"] for note in cw.notes(po_id)),
         }

@@ -102,6 +102,8 @@ def test_line_item_maps_product_identifier_and_shipment_fields() -> None:
         backordered_flag=False,
         canceled_flag=False,
         canceled_reason=None,
+        received_quantity=0,
+        received_status="Waiting",
     )
 
 

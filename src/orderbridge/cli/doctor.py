@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import click
 
 from orderbridge.cli.common import run_async, warn_old_expat
-from orderbridge.core.errors import ConfigError
+from orderbridge.core.errors import ConfigError, ConfigFileNotFound
 from orderbridge.core.terminal import for_terminal
 from orderbridge.troubleshoot.findings import Finding, Report
 
@@ -34,17 +34,14 @@ def doctor(ctx: click.Context, po_number: str | None, tenant: str | None, raw: b
     try:
         tenants = load_config(ctx.ensure_object(dict).get("config_path")).tenants
     except ConfigError as exc:
-        report.add(
-            "config",
-            [
-                Finding.problem(
-                    "config",
-                    "the configuration does not load",
-                    cause=exc.message,
-                    fix="correct the key named above (config.example.toml documents every key)",
-                )
-            ],
+        missing = isinstance(exc, ConfigFileNotFound)
+        summary = "the config file is not found" if missing else "the configuration does not load"
+        fix = (
+            "copy config.example.toml to that path and fill it in, or pass --config PATH"
+            if missing
+            else "correct the key named above (config.example.toml documents every key)"
         )
+        report.add("config", [Finding.problem("config", summary, cause=exc.message, fix=fix)])
         _emit(report, as_json)
         sys.exit(2)
     chosen = [t for t in tenants if tenant is None or t.name == tenant]

@@ -64,7 +64,8 @@ def web(ctx: click.Context, host: str, port: int, token: str | None) -> None:
             ]
             # Callbacks verify their own signature, so they sit outside the dashboard's token check.
             extra = [*callback_routes(store, tenants, limits=settings.callbacks), *scrape]
-            app = create_app(settings, store, token=token or None, extra_routes=extra)
+            each = {name: found for name in tenants.names() if (found := tenants.settings_for(name)) is not None}
+            app = create_app(settings, store, token=token or None, extra_routes=extra, tenant_settings=each)
             where = f"[{host}]" if ":" in host else host
             console.print(shown(f"orderbridge dashboard on http://{where}:{port}/ (Ctrl+C to stop)"))
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

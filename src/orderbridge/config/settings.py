@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from orderbridge.config.carriers import CarrierSettings, EasyPostSettings, FedExSettings, UPSSettings
 from orderbridge.config.display import DisplaySettings
+from orderbridge.config.fulfilment import FulfilmentSettings
 from orderbridge.config.operations import (
     ALERT_STAGES,
     AlertSettings,
@@ -48,7 +49,7 @@ from orderbridge.config.services import (
     TDSynnexSettings,
 )
 from orderbridge.config.urls import check_url, is_loopback_host
-from orderbridge.core.errors import ConfigError
+from orderbridge.core.errors import ConfigError, ConfigFileNotFound
 from orderbridge.core.redaction import register_secret
 
 ENV_PREFIX = "ORDERBRIDGE_"
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     display: DisplaySettings = DisplaySettings()
     carriers: CarrierSettings = CarrierSettings()
     lease: LeaseSettings = LeaseSettings()
+    fulfilment: FulfilmentSettings = FulfilmentSettings()
 
     @model_validator(mode="after")
     def _urls_are_safe(self) -> Settings:
@@ -173,7 +175,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(config_path), f"is not valid TOML: {exc}") from None
     elif path is not None:
-        raise ConfigError(str(config_path), f"file not found ({config_path.absolute()})")
+        raise ConfigFileNotFound(str(config_path), f"file not found ({config_path.absolute()})")
     if overrides:
         data = deep_merge(data, overrides)
     try:
@@ -182,7 +184,7 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, overrides: dict
         errors = exc.errors()
         missing = [env_name(loc) for error in errors if error["type"] == "missing" for loc in _required(error["loc"])]
         if not found and missing:
-            raise ConfigError(str(config_path), file_not_found(config_path, missing)) from None
+            raise ConfigFileNotFound(str(config_path), file_not_found(config_path, missing)) from None
         raise ConfigError(str(config_path), invalid(_describe(errors))) from None
     register_settings_secrets(settings)
     return settings
@@ -219,6 +221,7 @@ __all__ = [
     "DisplaySettings",
     "EasyPostSettings",
     "FedExSettings",
+    "FulfilmentSettings",
     "HttpSettings",
     "LeaseSettings",
     "NotificationSettings",

@@ -30,7 +30,7 @@ from orderbridge.config.settings import (
     problem_text,
     register_settings_secrets,
 )
-from orderbridge.core.errors import ConfigError
+from orderbridge.core.errors import ConfigError, ConfigFileNotFound
 
 DEFAULT_TENANT = "default"
 TENANTS_KEY = "tenants"
@@ -134,7 +134,7 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> list[TenantConfi
 def _read(config_path: Path, *, explicit: bool) -> dict[str, Any]:
     if not config_path.exists():
         if explicit:
-            raise ConfigError(str(config_path), f"file not found ({config_path.absolute()})")
+            raise ConfigFileNotFound(str(config_path), f"file not found ({config_path.absolute()})")
         return {}
     try:
         return tomllib.loads(config_path.read_text(encoding="utf-8"))

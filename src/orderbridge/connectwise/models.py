@@ -110,6 +110,11 @@ class PurchaseOrderModel(_Wire):
     vendor_invoice_number: OptionalText = None
     vendor_invoice_date: UtcDatetime = None
     internal_notes: OptionalText = None
+    customer_company: ReferenceModel | None = None
+    customer_contact: ReferenceModel | None = None
+    customer_site: ReferenceModel | None = None
+    customer_name: OptionalText = None
+    drop_ship_customer_flag: bool | None = None
     custom_fields: list[CustomFieldValueModel] | None = None
     info: dict[str, Any] | None = Field(default=None, alias="_info")
 
@@ -128,6 +133,11 @@ class PurchaseOrderModel(_Wire):
             last_updated=_last_updated(self.info),
             custom_fields=tuple(field.to_domain() for field in self.custom_fields or ()),
             lines=None,
+            customer_company=_reference(self.customer_company),
+            customer_contact=_reference(self.customer_contact),
+            customer_site=_reference(self.customer_site),
+            customer_name=self.customer_name,
+            drop_ship=self.drop_ship_customer_flag,
         )
 
 
@@ -148,6 +158,7 @@ class PurchaseOrderLineItemModel(_Wire):
     serial_numbers: OptionalText = None
     expected_ship_date: UtcDatetime = None
     expected_arrival_date: UtcDatetime = None
+    date_received: UtcDatetime = None
     backordered_flag: bool | None = None
     canceled_flag: bool | None = None
     canceled_reason: OptionalText = None
@@ -172,6 +183,9 @@ class PurchaseOrderLineItemModel(_Wire):
             backordered_flag=self.backordered_flag,
             canceled_flag=self.canceled_flag,
             canceled_reason=self.canceled_reason,
+            received_quantity=self.received_quantity,
+            received_status=self.received_status,
+            date_received=self.date_received,
         )
 
 

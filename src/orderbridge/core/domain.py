@@ -223,6 +223,10 @@ class PurchaseOrderLine:
     backordered_flag: bool | None = None
     canceled_flag: bool | None = None
     canceled_reason: str | None = None
+    # Receiving (rules/fulfilment.py): what ConnectWise says has arrived of this line.
+    received_quantity: int | None = None
+    received_status: str | None = None
+    date_received: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +246,13 @@ class PurchaseOrder:
     last_updated: datetime | None = None
     custom_fields: tuple[CustomField, ...] = ()
     lines: tuple[PurchaseOrderLine, ...] | None = None
+    # Who the goods are for (connectwise-psa.md §3.2): configurations and the coordination ticket go on
+    # this company; the dashboard shows it. `drop_ship` is `dropShipCustomerFlag` (None: not sent).
+    customer_company: Reference | None = None
+    customer_contact: Reference | None = None
+    customer_site: Reference | None = None
+    customer_name: str | None = None
+    drop_ship: bool | None = None
 
     def custom_field(self, caption: str) -> CustomField | None:
         wanted = caption.casefold()

@@ -60,6 +60,10 @@ class ConfigError(Fatal):
         super().__init__(f"config {key}: {problem}")
 
 
+class ConfigFileNotFound(ConfigError):
+    """The config file named (or the default one) is not there: the fix is the file, not a key."""
+
+
 class SetupError(Fatal):
     pass
 

@@ -21,6 +21,7 @@ from orderbridge.rules.situation import stage_status_name
 from orderbridge.rules.statuses import Rename, resolve_statuses
 from orderbridge.store import Store
 from orderbridge.store.setup_state import mark_setup_changed
+from orderbridge.sync.fulfilment import fulfilment_problems
 from orderbridge.sync.statuses import resolve
 from orderbridge.sync.tracking_field import missing_field_message
 
@@ -76,6 +77,8 @@ async def run_setup(
             f"PO custom field {delivered!r} ([carriers] delivered_field) is not defined; add a Text custom field "
             "with that caption on the Purchase Order screen, or clear the setting"
         )
+    # Not fatal either: the PO syncs without them, and each cycle says which one is missing.
+    report.warnings.extend(await fulfilment_problems(settings, connectwise))
 
     names = settings.statuses
     listed = await connectwise.list_statuses()

@@ -31,6 +31,7 @@ from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
 from orderbridge.sync.credentials import CONNECTWISE, TDSYNNEX, CredentialsJudge, credential_checks
 from orderbridge.sync.delivery import DeliveryTracking, delivery_zone
 from orderbridge.sync.duplicates import DuplicateNumbers
+from orderbridge.sync.fulfilment import Fulfilment
 from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.listing import tracked_listing
 from orderbridge.sync.observe import Observer
@@ -155,6 +156,8 @@ class Engine:
         # Carrier tracking (sync/delivery.py): polled first in each cycle, its parcels planned with each PO.
         # `ask_carriers=False` (replay, backfill): planned with the parcels on record, no provider asked.
         self.delivery = DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers, asks=ask_carriers)
+        # `[fulfilment]` (sync/fulfilment.py): ticket, receiving, configurations; written before apply_plan.
+        self.fulfilment = Fulfilment(settings, tenant.connectwise, fence=fence)
 
     def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
         return tracked_listing(
@@ -338,8 +341,20 @@ class Engine:
             plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices, parcels=parcels)
             if plan.problems:
                 raise _PlanProblem("; ".join(plan.problems), SETUP_CAUSE if plan.needs_setup else PO_CAUSE)
+            extended = await self.fulfilment.extend(
+                seen.po,
+                seen.order,
+                plan,
+                parcels,
+                invoices=seen.invoices,
+                event_keys=item.event_keys,
+                dry_run=cycle.dry_run,
+            )
+            plan = extended.plan
+            summary.writes += extended.writes
+            summary.warnings.extend(extended.warnings)
             if cycle.dry_run:
-                summary.planned.extend(PlannedChange(label, change) for change in plan.changes)
+                summary.planned.extend(PlannedChange(label, change) for change in (*plan.changes, *extended.would))
                 self._count(summary, plan)
                 return None
             applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes, fence=self.fence)

@@ -12,6 +12,7 @@ import httpx
 from orderbridge.config import Settings
 from orderbridge.connectwise.client import ConnectWiseClient
 from orderbridge.core.errors import ApiError, AuthError, AuthSuspected, DistributorError, OrderbridgeError
+from orderbridge.sync.fulfilment import fulfilment_problems
 from orderbridge.sync.tracking_field import missing_field_message
 from orderbridge.tdsynnex.client import TDSynnexClient
 from orderbridge.troubleshoot.findings import Finding
@@ -71,8 +72,20 @@ async def probe_connectwise(settings: Settings, transport: httpx.AsyncBaseTransp
         try:
             definition = await cw.find_custom_field(cw_settings.tracking_field)
             captions = [] if definition else [found.caption for found in await cw.list_custom_fields()]
+            fulfilment = await fulfilment_problems(settings, cw)
         except OrderbridgeError as exc:
             return [*findings, _unexpected("connectwise.setup", "ConnectWise", exc)]
+    for problem in fulfilment:
+        findings.append(
+            Finding.problem(
+                "connectwise.fulfilment",
+                problem,
+                cause="[fulfilment] names a ConnectWise record that is not there, so that step is skipped",
+                fix="create it in ConnectWise, or correct or clear the setting in [fulfilment]",
+            )
+        )
+    if settings.fulfilment.enabled and not fulfilment:
+        findings.append(Finding.passed("connectwise.fulfilment", "the [fulfilment] board and types exist"))
     missing = [name for name in settings.statuses.all() if name.casefold() not in statuses]
     if missing:
         findings.append(

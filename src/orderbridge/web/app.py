@@ -8,7 +8,7 @@ reject a machine caller, and keep their own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -48,13 +48,14 @@ def create_app(
     token: str | None = None,
     extra_routes: Sequence[BaseRoute] = (),
     clock: Clock | None = None,
+    tenant_settings: Mapping[str, Settings] | None = None,
 ) -> Starlette:
     """`token=None` means no login (loopback only: `orderbridge web` enforces that)."""
     clock = clock or SystemClock()
     guard = Guard(token, settings.web, clock)
     zone = settings.display.zone
     renderer = Renderer(make_environment(zone), clock, token_required=token is not None, zone=zone)
-    orders = OrderViews(store, renderer)
+    orders = OrderViews(store, renderer, settings, dict(tenant_settings or {}))
     activity = ActivityViews(store, renderer)
     alerts = AlertViews(store, renderer, clock)
     reports = ReportViews(store, renderer, clock)

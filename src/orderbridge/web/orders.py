@@ -7,7 +7,7 @@ TD SYNNEX; the timeline merges the PO's events, activity and alerts into one sto
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,12 +15,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from orderbridge.alerts.rules import RULE_LABELS
+from orderbridge.config import Settings
 from orderbridge.core.domain import Stage
 from orderbridge.store import ActivityEntry, ActivityFilter, EventRecord, Store
 from orderbridge.store.alerts import AlertRecord, list_alerts, open_alert_counts
 from orderbridge.store.facts import FactsFilter, FactsRow, count_facts, facet_values, known_tenants, list_facts
 from orderbridge.web import params
 from orderbridge.web.packages import po_packages
+from orderbridge.web.po_customer import customer_view
 from orderbridge.web.rendering import Renderer, csv_response, cw_value
 
 PAGE_SIZE = 50
@@ -48,6 +50,9 @@ ORDER_COLUMNS = (
 class OrderViews:
     store: Store
     renderer: Renderer
+    # The ConnectWise link on the PO page (web/po_customer.py): each tenant's own ConnectWise, else these.
+    settings: Settings | None = None
+    tenant_settings: dict[str, Settings] = field(default_factory=dict)
 
     def _filter(self, request: Request) -> tuple[FactsFilter, dict[str, Any]]:
         stage = params.stage(request)
@@ -128,6 +133,9 @@ class OrderViews:
             "open_alerts": [a for a in alerts if a.is_open],
             "urls": urls,
             "packages": po_packages(self.store, tenant, po_id, urls),  # web/packages.py, packages.html
+            "customer": customer_view(
+                self.store, self.tenant_settings.get(tenant, self.settings), tenant, po_id, activity
+            ),
         }
         return self.renderer.page(request, "timeline.html", context)
 

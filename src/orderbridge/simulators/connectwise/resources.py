@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import callbacks, kinds, paging, query, writes
+from . import callbacks, fulfilment_kinds, kinds, paging, query, writes
 from .errors import BadRequest, MethodNotAllowed, RouteNotFound
 from .kinds import Kind
 from .tables import Record
@@ -176,6 +176,7 @@ _TABLE: list[tuple[str, Kind, dict[str, str]]] = [
     *_routes_for("/procurement/purchaseorderstatuses", kinds.STATUS, _COLLECTION, _SETUP_ITEM),
     *_routes_for("/procurement/shipmentmethods", kinds.SHIPMENT_METHOD, _COLLECTION, _SETUP_ITEM),
     *_routes_for("/system/userdefinedfields", kinds.USER_DEFINED_FIELD, _READ_ONLY_COLLECTION, {"GET": "get"}),
+    *(route for path, kind in fulfilment_kinds.ROUTES for route in _routes_for(path, kind, _COLLECTION, _ITEM)),
 ]
 ROUTES: list[tuple[re.Pattern[str], Kind | None, dict[str, str]]] = [
     (re.compile(f"^{pattern}$", re.IGNORECASE), kind, methods) for pattern, kind, methods in _TABLE
@@ -191,6 +192,9 @@ def dispatch(call: Call, resource: str) -> Reply:
         return system_info(call)
     if path.lower().startswith("/system/callbacks"):
         return callbacks.dispatch(call, path)
+    if fulfilment_kinds.TICKET_CONFIGURATIONS.match(path):
+        body = call.json() if call.method == "POST" else None
+        return Reply(*fulfilment_kinds.ticket_configurations(call.state, call.method, path, body))
     for pattern, kind, methods in ROUTES:
         match = pattern.match(path)
         if match is None or kind is None:

@@ -42,6 +42,9 @@ LOOKUPS: dict[str, Lookup] = {
     "products": Lookup("products", ("id", "identifier"), ("id", "identifier")),
     "unitsOfMeasure": Lookup("units_of_measure", ("id", "name"), ("id", "name")),
     "noteTypes": Lookup("note_types", ("id", "name"), ("id", "name")),
+    # fulfilment_kinds.py
+    "serviceBoards": Lookup("service_boards", ("id", "name"), ("id", "name")),
+    "configurationTypes": Lookup("configuration_types", ("id", "name"), ("id", "name")),
 }
 
 
@@ -85,6 +88,12 @@ class ConnectWiseState:
         self.products = Table(first_id=501)
         self.units_of_measure = Table()
         self.note_types = Table()
+        # fulfilment_kinds.py: service boards, tickets, configurations and their types
+        self.service_boards = Table()
+        self.tickets = Table(first_id=5001)
+        self.configuration_types = Table()
+        self.configurations = Table(first_id=9001)
+        self.ticket_links = Table()  # {ticketId, configurationId}: a ticket's configurations
         self.callbacks = CallbackHub(self.clock, company, self.api_member)
         self._seeded = seed_defaults
         self.has_default_seed = False
