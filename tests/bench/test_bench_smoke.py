@@ -23,17 +23,26 @@ KEYS = {
     "cpu_s_per_1000",
     "peak_rss_mb",
     "second_cycle_writes",
+    "carrier_packages",
+    "carrier_calls_per_package",
+    "carrier_min_per_package",
+    "carrier_calls_ratio",
 }
 
 
 def test_bench_at_200_orders_reports_every_key_and_a_quiet_second_cycle(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--orders", "200", "--latency-scale", "0.05"])
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    result = json.loads(last)
+    main(["--orders", "200", "--latency-scale", "0.05", "--journey-days", "2", "--journey-step-hours", "6"])
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
     assert set(result) == KEYS
     assert result["n_orders"] == 200
     assert result["second_cycle_writes"] == 0
     assert result["calls"] >= result["min_calls"] > 200
+    # Carriers are on in the bench's world: shipped packages exist and are followed, never below the minimum.
+    assert result["carrier_packages"] > 0
+    assert result["carrier_calls_per_package"] >= result["carrier_min_per_package"] > 0
+    journey = json.loads(next(line for line in out if line.startswith("carrier_journey: ")).split(": ", 1)[1])
+    assert journey["rounds"] == 9 and journey["calls"] >= journey["min_calls"]
 
 
 def test_minimum_calls_follow_the_model() -> None:
@@ -83,6 +92,12 @@ def test_latency_mean_is_above_the_median_with_a_tail() -> None:
         ("POST", "/v4_6_release/apis/3.0/procurement/purchaseorders/1001/notes", "cw_note_post"),
         ("GET", "/v4_6_release/apis/3.0/procurement/purchaseorderstatuses", "cw_meta"),
         ("GET", "/v4_6_release/apis/3.0/system/info", "cw_other"),
+        ("POST", "/v2/trackers", "carrier_easypost"),
+        ("GET", "/v2/trackers/trk_123", "carrier_easypost"),
+        ("GET", "/api/track/v1/details/1Z1442YY7229014688", "carrier_ups"),
+        ("POST", "/track/v1/trackingnumbers", "carrier_fedex"),
+        ("POST", "/oauth/token", "carrier_token"),
+        ("POST", "/security/v1/oauth/token", "carrier_token"),
     ],
 )
 def test_calls_are_counted_by_kind(method: str, path: str, kind: str) -> None:

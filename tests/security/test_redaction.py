@@ -162,3 +162,9 @@ def test_simulated_answers_of_any_order_are_left_exactly_as_they_are(seed: int, 
     for version in ("2.2", "2.42"):
         text = render_status_response(order, version=version).decode()
         assert redact(text) == text
+
+
+@pytest.mark.parametrize("number", ["244107862414", "797615467620", "1Z1442YY7229014688"])
+def test_tracking_numbers_that_decode_like_base64_are_left_alone(number: str) -> None:
+    text = f"<TrackingNumber>{number}</TrackingNumber>"
+    assert redact(text) == text

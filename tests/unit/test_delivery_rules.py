@@ -214,7 +214,14 @@ SCHEDULE = [
     ("budget spent", parcel(polls=24), (None, "budget")),
     ("no scan for 11 days", parcel(last_scan_at=NOW - timedelta(days=11)), (None, "no_scan")),
     ("out for delivery: soon", parcel(state=ParcelState.OUT_FOR_DELIVERY), (NOW + timedelta(hours=3), None)),
-    ("estimate tomorrow: soon", parcel(estimate=NOW.date() + timedelta(days=1)), (NOW + timedelta(hours=3), None)),
+    ("estimate today: soon", parcel(estimate=NOW.date()), (NOW + timedelta(hours=3), None)),
+    ("estimate was yesterday: soon", parcel(estimate=NOW.date() - timedelta(days=1)), (NOW + timedelta(hours=3), None)),
+    ("estimate tomorrow: relaxed", parcel(estimate=NOW.date() + timedelta(days=1)), (NOW + timedelta(hours=12), None)),
+    (
+        "estimate two days ago: relaxed",
+        parcel(estimate=NOW.date() - timedelta(days=2)),
+        (NOW + timedelta(hours=12), None),
+    ),
     (
         "estimate in four days: relaxed",
         parcel(estimate=NOW.date() + timedelta(days=4)),

@@ -1,7 +1,9 @@
 """`python -m tools.bench [--orders N] ...`: run the benchmark and print its figures.
 
 The last line printed is one JSON object (n_orders, wall_s, bound_s, ratio_to_bound, calls,
-min_calls, calls_ratio, cpu_s_per_1000, peak_rss_mb, second_cycle_writes) so scripts can parse it.
+min_calls, calls_ratio, cpu_s_per_1000, peak_rss_mb, second_cycle_writes, and from the carrier journey
+phase carrier_packages, carrier_calls_per_package, carrier_min_per_package, carrier_calls_ratio) so
+scripts can parse it.
 The lines before it include `priming` (route and seconds) and what the peak RSS covers.
 """
 
@@ -39,6 +41,19 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="TD SYNNEX's 'now' at seeding (ISO 8601 with offset); the same start gives the same book",
     )
+    parser.add_argument(
+        "--journey-days",
+        type=float,
+        default=BenchOptions.journey_days,
+        help="simulated days of the carrier journey phase after the measured cycles (0: none)",
+    )
+    parser.add_argument("--journey-step-hours", type=float, default=3.0, help="simulated hours between its cycles")
+    parser.add_argument(
+        "--journey-orders",
+        type=int,
+        default=BenchOptions.journey_orders,
+        help="the first N POs whose packages the journey phase follows (default 2,000)",
+    )
     args = parser.parse_args(argv)
     opts = BenchOptions(
         orders=args.orders,
@@ -48,6 +63,9 @@ def main(argv: list[str] | None = None) -> None:
         operator_view=not args.no_operator_view,
         prime=args.prime,
         start=args.start,
+        journey_days=args.journey_days,
+        journey_step=timedelta(hours=args.journey_step_hours),
+        journey_orders=args.journey_orders,
         tds_latency=(0.200 * args.latency_scale, 1.0 * args.latency_scale),
         cw_latency=(0.080 * args.latency_scale, 0.300 * args.latency_scale),
     )

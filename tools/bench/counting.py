@@ -15,6 +15,8 @@ from yarl import URL
 
 from orderbridge.http.transport import AiohttpTransport
 
+from .carriers import carrier_kind
+
 _PO = r"/procurement/purchaseorders"
 _RULES = (
     ("GET", re.compile(_PO + r"/?$"), "cw_list"),
@@ -28,6 +30,9 @@ _RULES = (
 
 
 def kind_of(method: str, path: str) -> str:
+    carrier = carrier_kind(path)
+    if carrier is not None:
+        return carrier
     if "/SynnexXML/" in path:
         return "tds_status"
     if "/webservice/invoice/" in path:

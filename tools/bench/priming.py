@@ -36,12 +36,13 @@ from tools.bench.engine import bench_engine
 
 
 async def prime_in_process(
-    cw_app: Any, tds_app: Any, settings_data: dict[str, Any], *, operator_view: bool
+    cw_app: Any, tds_app: Any, carriers_app: Any, settings_data: dict[str, Any], *, operator_view: bool
 ) -> dict[str, Any]:
     """One setup and one unmeasured cycle against the apps in this process; returns its figures."""
     transports = Transports(
         connectwise=httpx.ASGITransport(app=cw_app),
         tdsynnex=httpx.ASGITransport(app=tds_app),
+        carriers=httpx.ASGITransport(app=carriers_app),
     )
     return await prime(settings_data, transports, operator_view=operator_view)
 

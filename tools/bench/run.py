@@ -36,12 +36,16 @@ from orderbridge.config import Settings
 from orderbridge.core.clock import SystemClock
 from orderbridge.runners.operator import OperatorHooks
 from orderbridge.runners.setup import run_setup
+from orderbridge.simulators.serve import carriers_demo_table
 from orderbridge.store import Store
+from orderbridge.store.parcels import ParcelFilter, iter_parcels
 from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Transports, open_tenant
 from tools.bench.engine import bench_engine
 
+from .carriers import first_poll_minimum
 from .counting import CountingTransport
+from .journey import run_journey
 from .marks import read_marks
 from .memory import traced
 from .model import Changes, ServiceLimits, bound_s, lognormal_mean, minimum_calls
@@ -66,6 +70,9 @@ class BenchOptions:
     operator_view: bool = True
     prime: str = "subprocess"  # or "inprocess" or "cycle": see the module docstring
     start: datetime | None = None  # TD SYNNEX's "now" at seeding; fixed, two runs can be compared
+    journey_days: float = 8.0  # the carrier journey phase (carriers.py); 0: none
+    journey_step: timedelta = timedelta(hours=3)
+    journey_orders: int = 2_000  # the POs whose packages the journey follows (journey.py says why)
 
 
 PRIME_ROUTES = ("subprocess", "inprocess", "cycle")
@@ -134,6 +141,9 @@ def _settings_data(sim: SimProcess, store_url: str, opts: BenchOptions, *, prime
         },
         "http": {"allow_insecure_loopback": True, "backoff_base_s": 0.05},
         "store": {"url": store_url},
+        # Every provider on the carrier simulators, as `orderbridge sim` offers them (UPS, FedEx on their
+        # own APIs; USPS and DHL through EasyPost), with rate limits that never wait: the bench counts calls.
+        "carriers": carriers_demo_table(sim.hello["carriers_url"], enabled=True),
     }
     return data
 
@@ -156,6 +166,7 @@ async def _measured_cycle(
     transports = Transports(
         connectwise=CountingTransport(counts, connections=opts.cw_concurrency),
         tdsynnex=CountingTransport(counts, connections=opts.tds_concurrency),
+        carriers=CountingTransport(counts, connections=16),
     )
     sim.ask("snapshot")
     async with open_tenant(settings, store=store, transports=transports, clock=SystemClock()) as tenant:
@@ -248,9 +259,11 @@ async def _run(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> d
     sim.ask("faults", spec=spec)
     sim.ask("ratelimit", per_minute=opts.cw_per_minute)
     settings = _settings(sim, url, opts, primed=True)
+    first_began = SystemClock().now()
     first = await _measured_cycle(settings, store, sim, opts, "first")
     after = read_marks(store, ids)
     second = await _measured_cycle(settings, store, sim, opts, "second")
+    carrier_min, carrier_packages = first_poll_minimum(iter_parcels(store, ParcelFilter()), first_began)
     changes = Changes(
         listed=first.summary.seen,
         answers_changed=before.answers_changed(after),
@@ -264,6 +277,8 @@ async def _run(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> d
     cw_limits = ServiceLimits(lognormal_mean(*cw_lat), opts.cw_concurrency, opts.cw_per_minute)
     tds_limits = ServiceLimits(lognormal_mean(*tds_lat), opts.tds_concurrency, opts.tds_per_minute)
     minimum = minimum_calls(changes, page_size=page)
+    for provider, count in carrier_min.items():  # token calls are overhead here: the client is new
+        minimum[f"carrier_{provider}"] = count
     calls = dict(first.calls)
     bound = bound_s(minimum, cw=cw_limits, tds=tds_limits)
     total, total_min = sum(calls.values()), sum(minimum.values())
@@ -274,9 +289,20 @@ async def _run(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> d
         if opts.prime == "cycle"
         else f"both measured cycles (priming ran in another process: --prime {opts.prime})"
     )
+    journey = None
+    if opts.journey_days > 0:
+        journey = await run_journey(
+            _settings(sim, url, opts, primed=False),
+            store,
+            sim,
+            days=opts.journey_days,
+            step=opts.journey_step,
+            orders=min(opts.orders, opts.journey_orders),
+        )
     return {
         "detail": {
             "changes": changes.__dict__,
+            "carrier_packages_first_cycle": dict(carrier_packages),
             "calls_by_kind": calls,
             "min_by_kind": minimum,
             "first_cycle": _cycle_line(first),
@@ -287,6 +313,7 @@ async def _run(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> d
             },
             "primed": primed,
             "peak_rss": {"mb": round(peak_kb / 1024, 1), "covers": covers},
+            **({"carrier_journey": journey} if journey is not None else {}),
         },
         "result": {
             "n_orders": opts.orders,
@@ -299,6 +326,16 @@ async def _run(opts: BenchOptions, sim: SimProcess, store: Store, url: str) -> d
             "cpu_s_per_1000": round(first.cpu_s * 1000 / opts.orders, 3),
             "peak_rss_mb": round(peak_kb / 1024, 1),
             "second_cycle_writes": second_writes,
+            **(
+                {
+                    "carrier_packages": journey["packages"],
+                    "carrier_calls_per_package": journey["calls_per_package"],
+                    "carrier_min_per_package": journey["min_per_package"],
+                    "carrier_calls_ratio": journey["calls_ratio"],
+                }
+                if journey is not None
+                else {}
+            ),
         },
     }
 

@@ -5,6 +5,7 @@ parent sends one JSON command a line and reads one JSON answer a line: move TD S
 latency profiles, set ConnectWise's rate limit, and snapshot / diff the ConnectWise book, which is how
 the minimum number of writes is measured instead of guessed. `prime` runs the unmeasured priming
 cycle here, on the simulator apps in-process (priming.py), when the parent asks for `--prime inprocess`.
+The carrier simulators (EasyPost, UPS, FedEx) run here too, following TD SYNNEX's packages on its clock.
 
 ConnectWise runs on the real clock (its rate limit is a sliding minute, which has to pass in real
 time); TD SYNNEX runs on a simulated clock that moves only when told to, so "nothing new" really
@@ -23,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orderbridge.core.clock import SimClock, SystemClock
+from orderbridge.simulators.carriers.app import create_app as create_carriers_app
+from orderbridge.simulators.carriers.state import CarrierState
 from orderbridge.simulators.connectwise.app import create_app as create_cw_app
 from orderbridge.simulators.connectwise.seed import seed_defaults
 from orderbridge.simulators.connectwise.state import ConnectWiseState
@@ -110,14 +113,18 @@ def main() -> None:
     seeded_s = time.perf_counter() - began
     _settle()
     cw_app, tds_app = create_cw_app(cw), create_tds_app(tds)
+    # The carriers follow TD SYNNEX's packages on its clock, so `advance` moves them along too.
+    carriers_app = create_carriers_app(CarrierState(tds_clock, packages=tds.shipped_parcel))
     cw_server = start_server(cw_app)
     tds_server = start_server(tds_app)
+    carriers_server = start_server(carriers_app)
     book = Book(cw)
     _answer(
         {
             "cw_base_url": cw_server.url + CW_BASE_PATH,
             "tds_url": tds_server.url + TDS_STATUS_PATH,
             "invoice_url": tds_server.url + INVOICE_PATH,
+            "carriers_url": carriers_server.url,
             "lines": lines,
             "seed_s": round(seeded_s, 2),
         }
@@ -134,7 +141,9 @@ def main() -> None:
             cw.rate_limit.reset()
             _answer({"per_minute": command["per_minute"]})
         elif name == "prime":
-            primed = prime_in_process(cw_app, tds_app, command["settings"], operator_view=command["operator_view"])
+            primed = prime_in_process(
+                cw_app, tds_app, carriers_app, command["settings"], operator_view=command["operator_view"]
+            )
             result = asyncio.run(primed)
             _settle()
             _answer(result)
@@ -146,6 +155,7 @@ def main() -> None:
             _answer(book.diff())
         elif name == "quit":
             break
+    carriers_server.stop()
     tds_server.stop()
     cw_server.stop()
 

@@ -1,5 +1,8 @@
 """Which `order_facts` rows could hold an alert rule, as one SQL predicate, so evaluation skips the rest.
 
+The delivery rules (delivery_rules.py) get the same treatment over the `parcels` table
+(`parcel_clause`, `candidate_parcels`).
+
 Almost no order holds any rule, and building every row in Python after every cycle was most of what
 evaluation cost. `rules.py` stays the only authority on what holds: this predicate is a superset of
 each rule's condition (it may let extra rows through, never drop one a rule would find), so the rules
@@ -15,9 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from orderbridge.config import AlertSettings
+from orderbridge.core.delivery import ParcelState, TrackedParcel
 from orderbridge.core.domain import Stage
 from orderbridge.store import Store
 from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts, order_facts
+from orderbridge.store.parcels import ParcelFilter, iter_parcels, parcels
 from orderbridge.store.tables import tracked_orders
 
 # The rules floor `timedelta.total_seconds()`, a float that can round up by a few microseconds on
@@ -84,3 +89,36 @@ def candidate_facts(
     if clause is None:
         return iter(())
     return iter_facts(store, FactsFilter(tenant=tenant), where=clause, page=page)
+
+
+def parcel_clause(limits: AlertSettings, now: datetime) -> ColumnElement[bool] | None:
+    """Parcels some delivery rule might find at `now`; None when every delivery rule is off. A superset
+    of each rule in delivery_rules.py, as `candidate_clause` is of the order rules."""
+    p = parcels.c
+    could: list[ColumnElement[bool]] = []
+    if limits.delivery_slipped_days > 0:
+        # Whole days between two dates: estimate - first_estimate > N, so estimate > first_estimate.
+        could.append(p.estimate.is_not(None) & p.first_estimate.is_not(None) & (p.estimate > p.first_estimate))
+    if limits.carrier_exception:
+        could.append(p.state.in_([ParcelState.EXCEPTION.value, ParcelState.FAILED_ATTEMPT.value]))
+    if limits.delivered_elsewhere_or_returned:
+        could.append((p.state == ParcelState.RETURNED_TO_SENDER.value) | p.delivered_elsewhere.is_(True))
+    if limits.no_carrier_scan_days > 0 and (cutoff := _cutoff(now, timedelta(days=limits.no_carrier_scan_days))):
+        unscanned = p.state.in_([ParcelState.UNKNOWN.value, ParcelState.LABEL_CREATED.value])
+        shipped = or_(p.shipped_at <= cutoff, p.shipped_at.is_(None) & (p.registered_at <= cutoff))
+        could.append(unscanned & shipped)
+    if not could:
+        return None
+    recent = _cutoff(now, timedelta(days=limits.forget_after_days))
+    followed: ColumnElement[bool] = p.provider.is_not(None)
+    if recent is not None:
+        followed = followed & (p.updated_at >= recent - 2 * SLACK)
+    return and_(followed, or_(*could))
+
+
+def candidate_parcels(store: Store, tenant: str, limits: AlertSettings, now: datetime) -> Iterator[TrackedParcel]:
+    """The tenant's parcels that pass `parcel_clause`, in (PO, number) order."""
+    clause = parcel_clause(limits, now)
+    if clause is None:
+        return iter(())
+    return iter_parcels(store, ParcelFilter(tenant=tenant), where=clause)

@@ -13,12 +13,14 @@ from datetime import datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-from orderbridge.alerts.candidates import candidate_facts
+from orderbridge.alerts.candidates import candidate_facts, candidate_parcels
+from orderbridge.alerts.delivery_rules import Packages, delivery_findings
 from orderbridge.alerts.rules import Finding, Subject, findings
 from orderbridge.config import Settings
+from orderbridge.core.delivery import TrackedParcel
 from orderbridge.store import Store
 from orderbridge.store.alerts import AlertRecord, open_alerts, record_alert_changes
-from orderbridge.store.facts import FactsRow
+from orderbridge.store.facts import FactsFilter, FactsRow, iter_facts
 
 PAGE = 500
 
@@ -85,6 +87,30 @@ def current_findings(
             subject = Subject(row, tracked.get(row.po_id), now, today, settings.alerts)
             for finding in findings(subject):
                 found[(row.po_id, finding.rule)] = (row, finding)
+    found.update(delivery_alert_findings(store, settings, tenant, now))
+    return found
+
+
+def delivery_alert_findings(
+    store: Store, settings: Settings, tenant: str, now: datetime
+) -> dict[Key, tuple[FactsRow, Finding]]:
+    """What the delivery rules (alerts/delivery_rules.py) find now, per (PO, rule), from the parcels that
+    could hold one. The PO's facts row names it; a PO a person took over is left to them."""
+    by_po: dict[int, list[TrackedParcel]] = {}
+    for parcel in candidate_parcels(store, tenant, settings.alerts, now):
+        by_po.setdefault(parcel.po_id, []).append(parcel)
+    found: dict[Key, tuple[FactsRow, Finding]] = {}
+    ids = sorted(by_po)
+    for start in range(0, len(ids), PAGE):
+        chunk = ids[start : start + PAGE]
+        rows = {row.po_id: row for row in iter_facts(store, FactsFilter(tenant=tenant, po_ids=tuple(chunk)))}
+        for po_id in chunk:
+            row = rows.get(po_id) or FactsRow(tenant, po_id, None, now, now)
+            if row.status_name:
+                continue
+            label = row.po_number or f"PO id {po_id}"
+            for finding in delivery_findings(Packages(label, by_po[po_id], now, settings.alerts)):
+                found[(po_id, finding.rule)] = (row, finding)
     return found
 
 

@@ -22,6 +22,11 @@ STUCK = "stuck_in_stage"
 SHIPPED_NOT_CLOSED = "shipped_not_closed"
 NOT_FOUND = "not_found"
 REPEATED_ERRORS = "repeated_errors"
+# Delivery rules (alerts/delivery_rules.py), over the packages the carriers follow.
+DELIVERY_SLIPPED = "delivery_slipped"
+CARRIER_EXCEPTION = "carrier_exception"
+DELIVERED_ELSEWHERE_OR_RETURNED = "delivered_elsewhere_or_returned"
+NO_CARRIER_SCAN = "no_carrier_scan"
 
 RULE_LABELS: Mapping[str, str] = {
     SHIP_DATE_MISSED: "Estimated ship date missed",
@@ -29,6 +34,10 @@ RULE_LABELS: Mapping[str, str] = {
     SHIPPED_NOT_CLOSED: "Shipped, not closed",
     NOT_FOUND: "Unknown at TD SYNNEX",
     REPEATED_ERRORS: "Repeated errors",
+    DELIVERY_SLIPPED: "Delivery slipped",
+    CARRIER_EXCEPTION: "Carrier exception",
+    DELIVERED_ELSEWHERE_OR_RETURNED: "Delivered elsewhere or returned",
+    NO_CARRIER_SCAN: "No carrier scan",
 }
 
 

@@ -28,7 +28,8 @@ def _day(value: str | None, zone: tzinfo, *, end: bool = False) -> datetime | No
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.pass_context
 def report(ctx: click.Context, tenant: str | None, since: str | None, until: str | None, fmt: str) -> None:
-    """Average days between stages, on-time shipping, carriers, warehouses, error rate, update delay."""
+    """Average days between stages, on-time shipping, carriers, warehouses, error rate, update delay, and
+    delivery: ship-to-delivery days, on time against TD SYNNEX's and the carrier's estimate."""
 
     @guard
     def go() -> None:
@@ -46,6 +47,7 @@ def report(ctx: click.Context, tenant: str | None, since: str | None, until: str
                 tenant=tenant,
                 since=_day(since, zone),
                 until=_day(until, zone, end=True),
+                zone=zone,
             )
         finally:
             store.close()

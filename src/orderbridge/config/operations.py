@@ -100,6 +100,17 @@ class AlertSettings(Section):
     forget_after_days: int = Field(
         default=30, ge=1, description="an order not checked for this long is no longer tracked: its alerts resolve"
     )
+    # Delivery (carrier tracking, [carriers]): read from the parcels the carriers reported on.
+    delivery_slipped_days: int = Field(
+        default=1, ge=0, description="a carrier's estimate later than its first estimate by more than this many days"
+    )
+    carrier_exception: bool = Field(default=True, description="alert on a carrier exception or failed attempt")
+    delivered_elsewhere_or_returned: bool = Field(
+        default=True, description="alert when a package is returned to the sender or delivered somewhere else"
+    )
+    no_carrier_scan_days: int = Field(
+        default=3, ge=0, description="days after TD SYNNEX shipped a package without any carrier scan"
+    )
 
     @field_validator("stuck_days")
     @classmethod

@@ -45,7 +45,9 @@ _MARKERS = [
 ]
 _BASE64_BLOB = re.compile(r"\b[A-Za-z0-9+/]{12,}={0,2}")
 # What HTTP Basic puts before the colon: a user name, an e-mail address, ConnectWise's company+publickey.
-_BASIC_USER = re.compile(r"[\w.@+\-]{1,128}")
+# ASCII only: a 12-digit FedEx number (244107862414) decodes to Arabic and Cyrillic letters, a colon and
+# more, which a Unicode \w took for a user name and masked in the activity log (found by hypothesis).
+_BASIC_USER = re.compile(r"[\w.@+\-]{1,128}", re.ASCII)
 _BASE64_CHARS = "[A-Za-z0-9+/_-]*"
 
 

@@ -11,9 +11,13 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from orderbridge.core.domain import Stage
 from orderbridge.store.facts import FactsRow
+
+if TYPE_CHECKING:
+    from orderbridge.reports.delivery import DeliveryReport
 
 DAY_S = 86400.0
 NONE_YET = "(not known yet)"
@@ -99,6 +103,7 @@ class Report:
     errors: ErrorRate
     update_delay_hours: Spread
     notes: tuple[str, ...] = field(default=())
+    delivery: DeliveryReport | None = None  # carrier tracking's figures (reports/delivery.py), when loaded
 
 
 def _days(start: datetime | None, end: datetime | None) -> float | None:

@@ -6,13 +6,16 @@ this module owns the two queries (facts stream in pages; cycles are summed in th
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import select
 
+from orderbridge.reports.delivery import build_delivery_report
 from orderbridge.reports.figures import ErrorRate, Report, build_report
 from orderbridge.store import Store
 from orderbridge.store.facts import FactsFilter, iter_facts
+from orderbridge.store.parcels import ParcelFilter, iter_parcels
 from orderbridge.store.tables import cycles
 
 
@@ -42,7 +45,12 @@ def load_report(
     tenant: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> Report:
-    """The report over orders first seen in [since, until) (all orders when both are None)."""
+    """The report over orders first seen in [since, until) (all orders when both are None), and the
+    delivery figures over packages shipped in that period. `zone` is the calendar of "delivered on time"."""
     rows = iter_facts(store, FactsFilter(tenant=tenant, since=since, until=until))
-    return build_report(rows, today=now.date(), errors=error_rate(store, tenant, since, until))
+    report = build_report(rows, today=now.date(), errors=error_rate(store, tenant, since, until))
+    parcels = iter_parcels(store, ParcelFilter(tenant=tenant, shipped_from=since, shipped_to=until))
+    delivery = build_delivery_report(parcels, today=now.astimezone(zone).date(), zone=zone)
+    return replace(report, delivery=delivery, notes=(*report.notes, *delivery.notes))

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from orderbridge.core.terminal import for_terminal
+from orderbridge.reports.delivery import DeliveryGroup, Promise
 from orderbridge.reports.figures import Group, OnTime, Report, Spread
 
 ReportFormat = Literal["table", "csv", "json"]
@@ -61,6 +62,28 @@ def report_rows(report: Report) -> Iterator[Row]:
     yield "errors", "all", "failures", report.errors.failures
     yield "errors", "all", "error_rate", report.errors.rate
     yield from _spread("update_delay", "all", report.update_delay_hours, "hours")
+    if report.delivery is not None:
+        yield from _delivery("delivery", report.delivery.all)
+        for members in report.delivery.by_carrier:
+            yield from _delivery("delivery_by_carrier", members)
+        for members in report.delivery.by_ship_method:
+            yield from _delivery("delivery_by_ship_method", members)
+
+
+def _promise(section: str, group: str, name: str, promise: Promise) -> Iterator[Row]:
+    yield section, group, f"{name}_measured", promise.measured
+    yield section, group, f"{name}_on_time", promise.on_time
+    yield section, group, f"{name}_on_time_rate", promise.rate
+    yield section, group, f"{name}_overdue", promise.overdue
+
+
+def _delivery(section: str, group: DeliveryGroup) -> Iterator[Row]:
+    yield section, group.name, "packages", group.packages
+    yield section, group.name, "delivered", group.delivered
+    yield section, group.name, "returned", group.returned
+    yield from _spread(section, group.name, group.days, "days_ship_to_delivery")
+    yield from _promise(section, group.name, "vs_tdsynnex", group.vs_tdsynnex)
+    yield from _promise(section, group.name, "vs_carrier", group.vs_carrier)
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -126,8 +149,35 @@ def _table(report: Report, console: Console) -> None:
                 _fmt(g.days_to_ship.mean),
             )
         console.print(table)
+    if report.delivery is not None and report.delivery.all.packages:
+        _delivery_table(report, console)
     e, d = report.errors, report.update_delay_hours
     console.print(f"Error rate: {_fmt(e.rate, percent=True)} ({e.failures} failed of {e.checks} PO checks)")
     console.print(f"Update delay: mean {_fmt(d.mean)} h, median {_fmt(d.median)} h over {d.count} shipments")
     for note in report.notes:
         console.print(f"[dim]{note}[/dim]")
+
+
+def _delivery_table(report: Report, console: Console) -> None:
+    assert report.delivery is not None
+    table = Table(title="Delivery (packages the carriers follow)")
+    columns = ("", "packages", "delivered", "mean days ship → delivered", "on time vs TD SYNNEX", "vs carrier's 1st")
+    for column in columns:
+        table.add_column(column, justify="left" if not column else "right")
+    sections = (
+        ("", (report.delivery.all,)),
+        ("carrier", report.delivery.by_carrier),
+        ("ship method", report.delivery.by_ship_method),
+    )
+    for prefix, groups in sections:
+        for g in groups:
+            name = f"{prefix} {g.name}" if prefix else "all"
+            table.add_row(
+                Text(for_terminal(name)),  # carrier and ship-method names are outside text: never markup
+                str(g.packages),
+                str(g.delivered),
+                _fmt(g.days.mean),
+                f"{_fmt(g.vs_tdsynnex.rate, percent=True)} of {g.vs_tdsynnex.measured}",
+                f"{_fmt(g.vs_carrier.rate, percent=True)} of {g.vs_carrier.measured}",
+            )
+    console.print(table)

@@ -56,10 +56,11 @@ async def run_backfill(tenant: Tenant, *, since: datetime, dry_run: bool = False
         )
 
     hooks = QuietHooks(settings, tenant.store, tenant.name)
+    # No carrier is asked: packages of old shipments are registered due, for the next live cycle.
     if dry_run:
-        return await Engine(tenant, discover=discover, hooks=hooks).run_cycle(dry_run=True)
+        return await Engine(tenant, discover=discover, hooks=hooks, ask_carriers=False).run_cycle(dry_run=True)
     async with tenant_writer(tenant, "orderbridge backfill").held() as lease:
-        return await Engine(tenant, discover=discover, hooks=hooks, fence=lease).run_cycle()
+        return await Engine(tenant, discover=discover, hooks=hooks, fence=lease, ask_carriers=False).run_cycle()
 
 
 def describe(summary: CycleSummary) -> Sequence[str]:

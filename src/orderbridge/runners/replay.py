@@ -85,6 +85,7 @@ async def run_replay(
             observer=StoredObserver(tenant, stored, ZoneInfo(tenant.settings.tdsynnex.timezone)),
             hooks=QuietHooks(tenant.settings, tenant.store, tenant.name),
             fence=fence,
+            ask_carriers=False,  # old answers re-planned: the carriers are asked by live cycles only
         )
 
     if dry_run:

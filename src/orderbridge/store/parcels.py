@@ -309,9 +309,16 @@ class ParcelFilter:
     undelivered_only: bool = False
 
 
-def iter_parcels(store: Store, wanted: ParcelFilter = ParcelFilter(), *, batch: int = 1000) -> Iterator[TrackedParcel]:
-    """Parcels for alerts, reports, the dashboard and the benchmark, streamed in key order."""
-    clauses: list[ColumnElement[bool]] = []
+def iter_parcels(
+    store: Store,
+    wanted: ParcelFilter = ParcelFilter(),
+    *,
+    batch: int = 1000,
+    where: ColumnElement[bool] | None = None,
+) -> Iterator[TrackedParcel]:
+    """Parcels for alerts, reports, the dashboard and the benchmark, streamed in key order. `where`
+    narrows further with a clause the filter cannot say (the delivery alerts' candidates)."""
+    clauses: list[ColumnElement[bool]] = [] if where is None else [where]
     if wanted.tenant is not None:
         clauses.append(parcels.c.tenant == wanted.tenant)
     if wanted.po_ids is not None:

@@ -10,7 +10,14 @@ what an answer changes are pure (rules/parcel_schedule.py); registration too (ru
 
 One provider refusing our credentials (or down) never stops the cycle: its packages keep their state,
 the cycle reports the cause once (`PollReport.warnings`, the daemon logs them), and TD SYNNEX checks go on.
-A dry run polls nothing: EasyPost bills tracker creation, and a dry run writes nowhere.
+A dry run polls nothing: EasyPost bills tracker creation, and a dry run writes nowhere. Neither do
+replay and backfill (`asks=False`): they re-plan old answers, so they plan with the parcels on record
+and register new packages due at once, for the next live cycle to ask about.
+
+First polls are batched across POs: the engine plans many POs at once, and a provider that takes
+several numbers a request (FedEx, 30) would otherwise get one request per PO. `register` hands its new
+packages to `_FirstPolls`, which sends a provider's batch when it is full or `FIRST_POLL_WAIT_S` after
+its first package arrived, whichever comes first; the POs waiting on it are planned when it answers.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from orderbridge.store.parcels import due_parcels, load_parcels, register_parcel
 
 _log = logging.getLogger(__name__)
 NAMES = {"easypost": "EasyPost", "ups": "UPS", "fedex": "FedEx"}
+# How long a provider's first-poll batch waits for more packages before it is sent. Short next to a TD
+# SYNNEX answer (~0.2 s), which is what spreads the POs that ship apart; a full batch goes at once.
+FIRST_POLL_WAIT_S = 0.25
 
 
 def delivery_zone(settings: Settings) -> tzinfo:
@@ -57,8 +67,18 @@ class PollReport:
 class DeliveryTracking:
     """One tenant's carrier tracking: its providers, routes and the parcels registered in a cycle."""
 
-    def __init__(self, settings: Settings, store: Store, tenant: str, providers: dict[str, CarrierProvider]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        tenant: str,
+        providers: dict[str, CarrierProvider],
+        *,
+        asks: bool = True,
+    ) -> None:
         self.settings = settings.carriers
+        # False (replay, backfill): no provider is asked anything; parcels are loaded and registered only.
+        self.asks = asks
         self.store = store
         self.tenant = tenant
         self.providers = providers
@@ -68,6 +88,7 @@ class DeliveryTracking:
         self._new: list[TrackedParcel] = []
         self._moved: list[TrackedParcel] = []
         self.last_poll = PollReport()
+        self._first = _FirstPolls(self)
 
     # --- polling ------------------------------------------------------------------------------------------
 
@@ -75,7 +96,7 @@ class DeliveryTracking:
         """Ask the providers about every due parcel, save the answers, and make due the POs whose parcels
         changed in a way the planner reads. Starts the cycle's report (`warnings`)."""
         report = self.last_poll = PollReport()
-        if not self.enabled:
+        if not self.enabled or not self.asks:
             return report
         due = due_parcels(self.store, self.tenant, now)
         updated = await self._poll(due, now, report)
@@ -150,7 +171,7 @@ class DeliveryTracking:
             return tuple(known)
         new, moved = registrations(self.tenant, po.id, order, known, self.routes, now)
         if not dry_run:
-            new = await self._poll(new, now, self.last_poll) if new else new
+            new = await self._first.ask(new, now) if new and self.asks else new
             self._new.extend(new)
             self._moved.extend(moved)
         merged = {parcel.tracking_number: parcel for parcel in known}
@@ -164,3 +185,69 @@ class DeliveryTracking:
         register_parcels(self.store, new)
         for parcel in moved:
             reroute_parcel(self.store, parcel)
+
+
+class _FirstPolls:
+    """New packages of many POs asked about together: one pending batch per provider, sent when full (the
+    provider's `batch_size`) or `FIRST_POLL_WAIT_S` after it began. A provider taking one number a request
+    gains nothing by waiting, so its packages are asked at once."""
+
+    def __init__(self, tracking: DeliveryTracking) -> None:
+        self.tracking = tracking
+        self.wait_s = FIRST_POLL_WAIT_S
+        self._pending: dict[str, list[tuple[TrackedParcel, asyncio.Future[TrackedParcel]]]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._now: dict[str, datetime] = {}
+
+    async def ask(self, parcels: Sequence[TrackedParcel], now: datetime) -> list[TrackedParcel]:
+        tracking = self.tracking
+        direct: list[TrackedParcel] = []
+        waits: list[asyncio.Future[TrackedParcel]] = []
+        loop = asyncio.get_running_loop()
+        for parcel in parcels:
+            provider = tracking.providers.get(parcel.provider or "")
+            if provider is None or provider.batch_size <= 1:
+                direct.append(parcel)
+                continue
+            name = provider.name
+            future: asyncio.Future[TrackedParcel] = loop.create_future()
+            pending = self._pending.setdefault(name, [])
+            pending.append((parcel, future))
+            self._now[name] = max(self._now.get(name, now), now)
+            waits.append(future)
+            if len(pending) >= provider.batch_size:
+                self._send(name)
+            elif name not in self._timers:
+                self._timers[name] = loop.call_later(self.wait_s, self._send, name)
+        answered = await tracking._poll(direct, now, tracking.last_poll) if direct else []
+        return [*answered, *(await asyncio.gather(*waits))]
+
+    def _send(self, name: str) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+        batch = self._pending.pop(name, [])
+        now = self._now.pop(name)
+        if batch:
+            task = asyncio.ensure_future(self._answer(name, batch, now))
+            task.add_done_callback(_quiet_done)
+
+    async def _answer(
+        self, name: str, batch: list[tuple[TrackedParcel, asyncio.Future[TrackedParcel]]], now: datetime
+    ) -> None:
+        tracking = self.tracking
+        try:
+            answered = await tracking._poll_group(name, [parcel for parcel, _ in batch], now, tracking.last_poll)
+        except BaseException as exc:  # every waiting PO hears of it, none hangs
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            raise
+        for (_, future), parcel in zip(batch, answered, strict=True):
+            if not future.done():
+                future.set_result(parcel)
+
+
+def _quiet_done(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # the waiting POs were given it; retrieved here so asyncio does not log it again

@@ -106,8 +106,9 @@ class Engine:
     TD SYNNEX through the tenant's clients), `hooks` (the operator's view: facts, alerts, notifications;
     default: none), `fence` (the writer lease, checked before every ConnectWise write; default: none),
     `duplicates` (POs sharing a PO number, refused; refreshed by the default discovery or by the one
-    given) and `check_tracking_field` (an empty listing checks the custom field exists; default: with
-    the default `discover`). Nothing is swapped in after construction."""
+    given), `check_tracking_field` (an empty listing checks the custom field exists; default: with
+    the default `discover`) and `ask_carriers` (False: no carrier-tracking provider is asked). Nothing
+    is swapped in after construction."""
 
     def __init__(
         self,
@@ -120,6 +121,7 @@ class Engine:
         check_tracking_field: bool | None = None,
         fence: Fence | None = None,
         duplicates: DuplicateNumbers | None = None,
+        ask_carriers: bool = True,
     ) -> None:
         settings = tenant.settings
         self.settings = settings
@@ -152,7 +154,8 @@ class Engine:
             else None
         )
         # Carrier tracking (sync/delivery.py): polled first in each cycle, its parcels planned with each PO.
-        self.delivery = DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers)
+        # `ask_carriers=False` (replay, backfill): planned with the parcels on record, no provider asked.
+        self.delivery = DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers, asks=ask_carriers)
         # `[fulfilment]` (sync/fulfilment.py): ticket, receiving, configurations; written before apply_plan.
         self.fulfilment = Fulfilment(settings, tenant.connectwise, fence=fence)
 

@@ -22,6 +22,7 @@ from orderbridge.store.alerts import AlertRecord, list_alerts, open_alert_counts
 from orderbridge.store.facts import FactsFilter, FactsRow, count_facts, facet_values, known_tenants, list_facts
 from orderbridge.store.outbox import messages_for
 from orderbridge.web import params
+from orderbridge.web.packages import po_packages
 from orderbridge.web.po_customer import customer_view
 from orderbridge.web.rendering import Renderer, csv_response, cw_value
 
@@ -122,6 +123,7 @@ class OrderViews:
             )
         alerts = list_alerts(self.store, tenant=tenant, po_id=po_id, state="all")
         row = facts[0] if facts else None
+        urls = {t.number: t.url for t in row.tracking} if row else {}
         context = {
             "tab": "orders",
             "tenant": tenant,
@@ -131,7 +133,8 @@ class OrderViews:
             "steps": _steps(row),
             "items": timeline_items(events, activity, alerts),
             "open_alerts": [a for a in alerts if a.is_open],
-            "urls": {t.number: t.url for t in row.tracking} if row else {},
+            "urls": urls,
+            "packages": po_packages(self.store, tenant, po_id, urls),  # web/packages.py, packages.html
             "customer": customer_view(
                 self.store, self.tenant_settings.get(tenant, self.settings), tenant, po_id, activity
             ),

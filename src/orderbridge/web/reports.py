@@ -67,6 +67,7 @@ class ReportViews:
             tenant=chosen["tenant"],
             since=params.day(request, "since", zone=self.renderer.zone.zone),
             until=params.day(request, "until", end=True, zone=self.renderer.zone.zone),
+            zone=self.renderer.zone.zone,
         )
         return report, chosen
 
