@@ -1,8 +1,8 @@
 """One sync cycle for one tenant: discover, observe, plan, apply to ConnectWise, record.
 
-The engine only wires the parts together. Business rules live in the planner; what to ask the
-outside world in `observe.py`; how a plan reaches ConnectWise in `apply.py`; the bookkeeping in
-`ledger.py`. Writes to ConnectWise happen before the local record of them and every write is
+The engine only wires the parts together and runs the workers; one PO's check is `check.py`. Business
+rules live in the planner; what to ask the outside world in `observe.py`; how a plan reaches
+ConnectWise in `apply.py`; the bookkeeping in `ledger.py`. Writes to ConnectWise happen before the local record of them and every write is
 idempotent (absolute JSON Patch values, events de-duplicated by key, notes found by their marker),
 so a crash between the two is repaired by the next cycle instead of being lost or doubled.
 """
@@ -12,91 +12,35 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from orderbridge.core.delivery import TrackedParcel
-from orderbridge.core.domain import DistributorOrder, Invoice, Plan, PurchaseOrder, ShipmentMethod, Stage
-from orderbridge.core.errors import AuthSuspected, Fatal, InvalidPurchaseOrder, OrderbridgeError, Retriable, Skippable
-from orderbridge.rules.parcel_schedule import parcels_digest
-from orderbridge.rules.plan import PlanContext, PriorState, plan_purchase_order
-from orderbridge.rules.schedule import next_check
-from orderbridge.store import EventRecord, SyncRecord, TrackedOrder
+from orderbridge.core.domain import PurchaseOrder
+from orderbridge.core.errors import Fatal, Retriable, Skippable
+from orderbridge.rules.plan import PlanContext
 from orderbridge.store.invoices import load_invoices, save_invoices
 from orderbridge.store.recorder import PayloadRecorder
-from orderbridge.sync.apply import Applied, Fence, apply_plan
-from orderbridge.sync.causes import PO_CAUSE, SETUP_CAUSE, Cause, cause_of
-from orderbridge.sync.credentials import CONNECTWISE, TDSYNNEX, CredentialsJudge, credential_checks
+from orderbridge.sync.apply import Applied, Fence
+from orderbridge.sync.check import CycleHooks, CycleState, OrderCheck, Work
+from orderbridge.sync.credentials import CredentialsJudge, credential_checks
 from orderbridge.sync.delivery import DeliveryTracking, delivery_zone
 from orderbridge.sync.duplicates import DuplicateNumbers
 from orderbridge.sync.fulfilment import Fulfilment
-from orderbridge.sync.ledger import failure_record, quiet_record, success_record
 from orderbridge.sync.listing import tracked_listing
 from orderbridge.sync.observe import Observer
-from orderbridge.sync.quiet import Quiet, cycle_signature
+from orderbridge.sync.quiet import cycle_signature
 from orderbridge.sync.statuses import tenant_statuses
-from orderbridge.sync.summary import CycleSummary, PlannedChange
+from orderbridge.sync.summary import CycleSummary
 from orderbridge.sync.tenant import Tenant
 from orderbridge.sync.tracking_field import TrackingFieldCheck
 
 STORE_BATCH = 500  # checks per store transaction; a crash forgets at most these, and the next cycle redoes them
 PAGE_BATCH = 500
-# The schedule says "stop" for a PO closed longer than the grace period; the store keeps a date, so
-# "never" is a date far enough ahead that no daemon reaches it.
-NEVER = timedelta(days=36500)
-
 Discover = Callable[[], AsyncIterator[PurchaseOrder]]
 
 
 class Progress(Protocol):
     def __call__(self, *, advance: int = 0, total: int | None = None) -> None: ...
-
-
-class CycleHooks(Protocol):
-    """What the operator's view (facts, alerts, notifications) needs from a cycle; see reports/wiring.py."""
-
-    def begin_cycle(self, shipment_methods: Sequence[ShipmentMethod]) -> None: ...
-
-    def observed(
-        self,
-        po: PurchaseOrder,
-        order: DistributorOrder | None,
-        plan: Plan | None,
-        now: datetime,
-        *,
-        error: str | None = None,
-        events: Sequence[EventRecord] = (),
-    ) -> object: ...
-
-    def flush(self) -> object: ...
-
-    async def after_cycle(self, now: datetime) -> object: ...
-
-
-@dataclass
-class _Work:
-    po: PurchaseOrder
-    tracked: TrackedOrder | None
-    event_keys: frozenset[str]
-    invoices: list[Invoice]
-    parcels: tuple[TrackedParcel, ...] = ()
-
-
-@dataclass
-class _Cycle:
-    """Per-cycle state shared by the workers."""
-
-    ctx: PlanContext
-    summary: CycleSummary
-    cycle_id: int | None
-    dry_run: bool
-    records: list[SyncRecord]
-    invoices: list[tuple[int, Invoice]]
-    signature: str | None = None  # sync/quiet.py: what this cycle plans with besides the PO
-    incomplete: str | None = None
-    credentials: CredentialsJudge = field(default_factory=lambda: CredentialsJudge({}))
 
 
 class Engine:
@@ -158,6 +102,20 @@ class Engine:
         self.delivery = DeliveryTracking(settings, tenant.store, tenant.name, tenant.carriers, asks=ask_carriers)
         # `[fulfilment]` (sync/fulfilment.py): ticket, receiving, configurations; written before apply_plan.
         self.fulfilment = Fulfilment(settings, tenant.connectwise, fence=fence)
+        self.check = OrderCheck(
+            settings=settings,
+            tenant=tenant.name,
+            cw=tenant.connectwise,
+            clock=tenant.clock,
+            observer=self.observer,
+            delivery=self.delivery,
+            fulfilment=self.fulfilment,
+            duplicates=self.duplicates,
+            payloads=self.payloads,
+            hooks=hooks,
+            fence=fence,
+            rng=self.rng,
+        )
 
     def _list_tracked(self) -> AsyncIterator[PurchaseOrder]:
         return tracked_listing(
@@ -200,7 +158,7 @@ class Engine:
             carriers=self.settings.carriers,
             delivery_zone=delivery_zone(self.settings),
         )
-        cycle = _Cycle(
+        cycle = CycleState(
             ctx=ctx,
             summary=CycleSummary(tenant=self.tenant, dry_run=dry_run),
             cycle_id=None if dry_run else self.store.start_cycle(self.tenant, started, dry_run=dry_run),
@@ -211,7 +169,7 @@ class Engine:
             credentials=CredentialsJudge(self.credential_checks),
         )
         cycle.summary.warnings.extend(rename.warning() for rename in statuses.stages.renamed)
-        queue: asyncio.Queue[_Work | None] = asyncio.Queue(maxsize=self.workers * 4)
+        queue: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=self.workers * 4)
         forced = frozenset(force)
         if not dry_run:  # carriers first: a PO whose parcels changed is made due and planned in this cycle
             forced |= (await self.delivery.poll(started)).forced
@@ -244,15 +202,15 @@ class Engine:
                 self.payloads.prime(ids)
             for po in page:
                 known = (keys.get(po.id, frozenset()), invoices.get(po.id, []), parcels.get(po.id, ()))
-                await queue.put(_Work(po, tracked.get(po.id), *known))
+                await queue.put(Work(po, tracked.get(po.id), *known))
 
         async def work() -> None:
             while (item := await queue.get()) is not None:
-                if due_only and item.po.id not in forced and not self._due(item.tracked, started):
+                if due_only and item.po.id not in forced and not OrderCheck.due(item.tracked, started):
                     cycle.summary.seen += 1
                     cycle.summary.not_due += 1
                     continue
-                record = await self._sync_one(item, cycle)
+                record = await self.check.run(item, cycle)
                 if progress is not None:
                     progress(advance=1)
                 if record is not None:
@@ -287,7 +245,7 @@ class Engine:
             await hooks.after_cycle(self.clock.now())
         return cycle.summary
 
-    def _flush(self, cycle: _Cycle) -> None:
+    def _flush(self, cycle: CycleState) -> None:
         if cycle.dry_run:
             cycle.records.clear()
             cycle.invoices.clear()
@@ -304,157 +262,6 @@ class Engine:
             self.payloads.flush()
         if self.hooks is not None:
             self.hooks.flush()
-
-    async def _sync_one(self, item: _Work, cycle: _Cycle) -> SyncRecord | None:
-        po, tracked, summary = item.po, item.tracked, cycle.summary
-        label = po.po_number or f"id {po.id}"
-        summary.seen += 1
-        now = self.clock.now()
-        order: DistributorOrder | None = None
-        try:
-            po_number = (po.po_number or "").strip()
-            if not po_number:
-                raise InvalidPurchaseOrder(
-                    f"PO id {po.id} has no PO number, so TD SYNNEX cannot be asked about it; "
-                    "enter the PO number that was sent to TD SYNNEX"
-                )
-            if (shared := self.duplicates.problem(po.id)) is not None:
-                raise InvalidPurchaseOrder(shared)
-            digest = parcels_digest(item.parcels)
-            seen = await self.observer.observe(
-                po, po_number, tracked, item.invoices, signature=cycle.signature, now=now, parcels=digest
-            )
-            cycle.credentials.accepted(TDSYNNEX)
-            summary.checked += 1
-            if isinstance(seen, Quiet):
-                return self._quiet(seen, tracked, cycle, now)
-            order = seen.order
-            if self.payloads is not None and not cycle.dry_run:
-                self.payloads.observed(seen.po, seen.raw, now, seen.answer_digest)  # kept even when planning fails
-            prior = PriorState(
-                stage=tracked.stage if tracked else None,
-                written_status=tracked.written_status if tracked else None,
-                person_status=tracked.person_status if tracked else False,
-                event_keys=item.event_keys,
-            )
-            parcels = await self.delivery.register(po, seen.order, item.parcels, now, dry_run=cycle.dry_run)
-            plan = plan_purchase_order(seen.po, seen.order, cycle.ctx, prior, invoices=seen.invoices, parcels=parcels)
-            if plan.problems:
-                raise _PlanProblem("; ".join(plan.problems), SETUP_CAUSE if plan.needs_setup else PO_CAUSE)
-            extended = await self.fulfilment.extend(
-                seen.po,
-                seen.order,
-                plan,
-                parcels,
-                invoices=seen.invoices,
-                event_keys=item.event_keys,
-                dry_run=cycle.dry_run,
-            )
-            plan = extended.plan
-            summary.writes += extended.writes
-            summary.warnings.extend(extended.warnings)
-            if cycle.dry_run:
-                summary.planned.extend(PlannedChange(label, change) for change in (*plan.changes, *extended.would))
-                self._count(summary, plan)
-                return None
-            applied = await apply_plan(self.cw, po, plan, write_notes=self.settings.sync.notes, fence=self.fence)
-            cycle.credentials.accepted(CONNECTWISE)
-            summary.writes += applied.writes
-            self._count(summary, plan)
-            cycle.invoices.extend((po.id, invoice) for invoice in seen.new_invoices)
-            record = success_record(
-                tenant=self.tenant,
-                cycle_id=cycle.cycle_id,
-                seen=seen,
-                plan=plan,
-                applied=applied,
-                tracked=tracked,
-                written_status=self._written_status(plan, tracked),
-                next_check_at=self._next_check(tracked, plan.stage or (tracked.stage if tracked else None), now, 0),
-                now=now,
-                signature=cycle.signature,
-                close_after_days=self.settings.sync.close_after_days,
-                parcels=parcels_digest(parcels),
-            )
-            if self.hooks is not None:
-                self.hooks.observed(seen.po, seen.order, plan, now, events=record.events)
-            return record
-        except Fatal:
-            raise
-        except (Skippable, Retriable, _PlanProblem) as exc:
-            message = exc.message if isinstance(exc, OrderbridgeError) else str(exc)
-            if isinstance(exc, AuthSuspected):
-                # Raises the cycle's AuthError once the evidence says the service refuses the credentials.
-                message = await cycle.credentials.refused(exc, label)
-            if isinstance(exc, Retriable):
-                message += " (will retry next cycle)"
-            cause = exc.cause if isinstance(exc, _PlanProblem) else cause_of(exc)
-            summary.add_failure(label, message, cause)
-            if cycle.dry_run:
-                return None
-            record, crossed = failure_record(
-                tenant=self.tenant,
-                cycle_id=cycle.cycle_id,
-                po=po,
-                tracked=tracked,
-                message=message,
-                cause=cause.kind,
-                next_check_at=lambda stage, failures: self._next_check(tracked, stage, now, failures),
-                attention_after=self.settings.sync.attention_after_failures,
-                now=now,
-            )
-            summary.attention += int(crossed)
-            if self.hooks is not None:
-                self.hooks.observed(po, order, None, now, error=message)
-            return record
-
-    def _quiet(self, seen: Quiet, tracked: TrackedOrder | None, cycle: _Cycle, now: datetime) -> SyncRecord | None:
-        """Nothing to plan: the payload store still sees the answer (its `fetched_at` moves; the
-        ConnectWise PO is kept only when planned), and the tracked row its check time and next check.
-        Facts are not rebuilt: nothing they read changed."""
-        assert tracked is not None  # a quiet check needs a key recorded by an earlier one
-        cycle.summary.unchanged += 1
-        cycle.summary.quiet += 1
-        if cycle.dry_run:
-            return None
-        if self.payloads is not None:
-            self.payloads.answered(seen.po, seen.raw, now, seen.answer_digest)
-        return quiet_record(tracked, next_check_at=self._next_check(tracked, tracked.stage, now, 0), now=now)
-
-    def _written_status(self, plan: Plan, tracked: TrackedOrder | None) -> str | None:
-        """The TDS status ConnectWise holds because of us, so a later foreign status reads as a person's."""
-        stage = plan.stage if plan.stage is not None else (tracked.stage if tracked else None)
-        if stage is None or plan.status_owned_by_person:
-            return tracked.written_status if tracked else None
-        return self.settings.statuses.all()[stage - 1]
-
-    @staticmethod
-    def _due(tracked: TrackedOrder | None, now: datetime) -> bool:
-        return tracked is None or tracked.next_check_at is None or tracked.next_check_at <= now
-
-    def _next_check(self, tracked: TrackedOrder | None, stage: Stage | None, now: datetime, failures: int) -> datetime:
-        closed_since = tracked.last_changed_at if tracked and tracked.stage is Stage.CLOSED else None
-        due = next_check(stage, now, self.settings.schedule, failures=failures, closed_since=closed_since, rng=self.rng)
-        return due if due is not None else now + NEVER
-
-    @staticmethod
-    def _count(summary: CycleSummary, plan: Plan) -> None:
-        if plan.changes:
-            summary.changed += 1
-        else:
-            summary.unchanged += 1
-        summary.events += len(plan.events)
-        for event in plan.events:
-            if event.kind == "stage_changed":
-                summary.transitions.append((plan.po_number or str(plan.po_id), event.summary))
-
-
-class _PlanProblem(Exception):
-    """The planner found something it will not guess about; this PO is reported and left alone."""
-
-    def __init__(self, message: str, cause: Cause) -> None:
-        super().__init__(message)
-        self.cause = cause
 
 
 __all__ = ["Applied", "CycleHooks", "Engine", "Fence", "Progress"]
