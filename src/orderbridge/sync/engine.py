@@ -2,9 +2,10 @@
 
 The engine only wires the parts together and runs the workers; one PO's check is `check.py`. Business
 rules live in the planner; what to ask the outside world in `observe.py`; how a plan reaches
-ConnectWise in `apply.py`; the bookkeeping in `ledger.py`. Writes to ConnectWise happen before the local record of them and every write is
-idempotent (absolute JSON Patch values, events de-duplicated by key, notes found by their marker),
-so a crash between the two is repaired by the next cycle instead of being lost or doubled.
+ConnectWise in `apply.py`; the bookkeeping in `ledger.py`. Writes to ConnectWise happen before the
+local record of them and every write is idempotent (absolute JSON Patch values, events de-duplicated
+by key, notes found by their marker), so a crash between the two is repaired by the next cycle
+instead of being lost or doubled.
 """
 
 from __future__ import annotations
