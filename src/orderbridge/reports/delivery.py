@@ -22,26 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
 
 from orderbridge.core.delivery import TrackedParcel
-from orderbridge.reports.figures import NONE_YET, Spread
+from orderbridge.reports.figures import NONE_YET, Measured, Spread
 
 DAY_S = 86400.0
 
 
 @dataclass(frozen=True)
-class Promise:
+class Promise(Measured):
     """Delivered packages measured against one promise; `overdue` are undelivered past it."""
 
-    measured: int = 0
-    on_time: int = 0
     overdue: int = 0
-
-    @property
-    def late(self) -> int:
-        return self.measured - self.on_time
-
-    @property
-    def rate(self) -> float | None:
-        return round(self.on_time / self.measured, 4) if self.measured else None
 
 
 @dataclass(frozen=True)

@@ -54,12 +54,11 @@ class Leg:
 
 
 @dataclass(frozen=True)
-class OnTime:
-    """Shipped orders with a promise: shipped on or before the first estimated ship date TD SYNNEX gave."""
+class Measured:
+    """Things measured against a promise, and how many kept it (shipping here, delivery in delivery.py)."""
 
     measured: int = 0
     on_time: int = 0
-    overdue_unshipped: int = 0  # promise passed and nothing has shipped yet
 
     @property
     def late(self) -> int:
@@ -68,6 +67,13 @@ class OnTime:
     @property
     def rate(self) -> float | None:
         return round(self.on_time / self.measured, 4) if self.measured else None
+
+
+@dataclass(frozen=True)
+class OnTime(Measured):
+    """Shipped orders with a promise: shipped on or before the first estimated ship date TD SYNNEX gave."""
+
+    overdue_unshipped: int = 0  # promise passed and nothing has shipped yet
 
 
 @dataclass(frozen=True)
