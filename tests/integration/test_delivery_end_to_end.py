@@ -224,12 +224,13 @@ async def test_carrier_scans_that_change_nothing_the_planner_reads_write_nothing
         await w.engine.run_cycle()
         w.clock.advance(timedelta(days=1))
         await w.engine.run_cycle()  # shipped, registered, asked about at once
-        w.clock.advance(timedelta(hours=13))
+        # Days from the estimated day, a package is asked about once a day (rules/parcel_schedule.py).
+        w.clock.advance(timedelta(hours=25))
         await w.engine.run_cycle()  # picked up and at a hub: in transit, with an estimate
         held = load_parcels(store, "default", [po_id])[po_id][0]
         assert held.state is ParcelState.IN_TRANSIT and held.estimate is not None
         before = w.writes()
-        w.clock.advance(timedelta(hours=13))
+        w.clock.advance(timedelta(hours=25))
         summary = await w.engine.run_cycle()  # more hub scans, nothing else
         parcel = load_parcels(store, "default", [po_id])[po_id][0]
         assert parcel.state is ParcelState.IN_TRANSIT and parcel.polls == held.polls + 1
@@ -270,7 +271,7 @@ async def test_fedex_is_asked_thirty_numbers_a_call_and_each_package_once_a_poll
 
         await w.engine.run_cycle()  # shipped: all 35 registered and asked about at once
         assert [len(r.numbers) for r in track_calls()] == [30, 5]
-        w.clock.advance(timedelta(hours=13))
+        w.clock.advance(timedelta(hours=25))  # once a day while the estimated day is days away
         await w.engine.run_cycle()  # the next poll: every package is due again, still 30 a call
         assert sorted(len(r.numbers) for r in track_calls()) == [5, 5, 30, 30]
         asked = [n for r in track_calls() for n in r.numbers]

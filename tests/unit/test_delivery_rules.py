@@ -30,6 +30,7 @@ SETTINGS = CarrierSettings(
     fedex={"client_id": "id", "client_secret": "secret"},
     slip_days=1,
 )
+SLOW_TRANSIT = CarrierSettings(**{**SETTINGS.model_dump(), "poll_in_transit_hours": 48})
 
 
 def parcel(number: str = A, state: ParcelState = ParcelState.IN_TRANSIT, **fields: Any) -> TrackedParcel:
@@ -223,9 +224,15 @@ SCHEDULE = [
         (NOW + timedelta(hours=12), None),
     ),
     (
-        "estimate in four days: relaxed",
+        "estimate in four days: once a day",
         parcel(estimate=NOW.date() + timedelta(days=4)),
-        (NOW + timedelta(hours=12), None),
+        (NOW + timedelta(days=1), None),
+    ),
+    (
+        "estimate in two days, a slower in-transit pace configured: that pace",
+        parcel(estimate=NOW.date() + timedelta(days=2)),
+        (NOW + timedelta(hours=48), None),
+        SLOW_TRANSIT,
     ),
     (
         "waiting at an access point",
@@ -235,9 +242,13 @@ SCHEDULE = [
 ]
 
 
-@pytest.mark.parametrize(("held", "expected"), [c[1:] for c in SCHEDULE], ids=[c[0] for c in SCHEDULE])
-def test_schedule(held: TrackedParcel, expected: tuple[datetime | None, str | None]) -> None:
-    assert next_poll(held, NOW, SETTINGS) == expected
+@pytest.mark.parametrize(
+    ("held", "expected", "settings"),
+    [(c[1], c[2], c[3] if len(c) > 3 else SETTINGS) for c in SCHEDULE],
+    ids=[str(c[0]) for c in SCHEDULE],
+)
+def test_schedule(held: TrackedParcel, expected: tuple[datetime | None, str | None], settings: CarrierSettings) -> None:
+    assert next_poll(held, NOW, settings) == expected
 
 
 def status(state: ParcelState, scan_at: datetime, **fields: Any) -> ParcelStatus:
