@@ -18,20 +18,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from orderbridge.carriers.easypost_map import PROVIDER, TrackerError, parcel_status
-from orderbridge.carriers.provider import TrackResult, distinct, track_each
+from orderbridge.carriers.provider import ProviderClient, TrackResult, distinct, track_each
 from orderbridge.carriers.replies import decode, refusal, text
 from orderbridge.config import EasyPostSettings, HttpSettings
 from orderbridge.core.delivery import ParcelQuery
 from orderbridge.core.errors import ConfigError
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceHTTP, ServicePolicy
 
 SERVICE = "easypost"
 # Our carrier names (rules/carriers.py) as EasyPost spells them; "DHLExpress" is UNCONFIRMED (§1.4).
@@ -56,7 +55,7 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
     return text(error.get("code")), message
 
 
-class EasyPostClient:
+class EasyPostClient(ProviderClient):
     """Follows packages of any carrier EasyPost supports. Pass `transport=` to mount the simulator."""
 
     name = PROVIDER
@@ -87,21 +86,6 @@ class EasyPostClient:
             sleep=sleep,
             monotonic=monotonic,
         )
-
-    @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def track(self, queries: Sequence[ParcelQuery]) -> dict[str, TrackResult]:
         return await track_each(distinct(queries), self._one)

@@ -17,20 +17,19 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from orderbridge.carriers.fedex_map import PROVIDER, parcel_status
-from orderbridge.carriers.provider import TrackResult, chunks, distinct, track_batches
+from orderbridge.carriers.provider import ProviderClient, TrackResult, chunks, distinct, track_batches
 from orderbridge.carriers.replies import decode, records, refusal, text
 from orderbridge.config import FedExSettings, HttpSettings
 from orderbridge.core.clock import Clock
 from orderbridge.core.delivery import ParcelQuery
 from orderbridge.core.errors import AuthError, ConfigError, MalformedResponse
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceHTTP, ServicePolicy
 from orderbridge.http.oauth import BearerTokens, IssuedToken, lifetime_of
 
 SERVICE = "fedex"
@@ -47,7 +46,7 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
     return text(first.get("code")), text(first.get("message"), 300)
 
 
-class FedExClient:
+class FedExClient(ProviderClient):
     """Follows FedEx packages, 30 to a request. Pass `transport=` to mount the simulator; `clock` ages the
     token."""
 
@@ -77,23 +76,8 @@ class FedExClient:
         self._tokens = BearerTokens(self._fetch_token, clock=clock)
 
     @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    @property
     def token_fetches(self) -> int:
         return self._tokens.fetches
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def _fetch_token(self) -> IssuedToken:
         settings = self._settings

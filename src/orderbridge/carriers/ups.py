@@ -19,13 +19,12 @@ import base64
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from orderbridge.carriers.provider import TrackResult, distinct, track_each
+from orderbridge.carriers.provider import ProviderClient, TrackResult, distinct, track_each
 from orderbridge.carriers.replies import decode, records, refusal, text
 from orderbridge.carriers.ups_map import PROVIDER, not_found, parcel_status
 from orderbridge.config import HttpSettings, UPSSettings
@@ -33,7 +32,7 @@ from orderbridge.core.clock import Clock
 from orderbridge.core.delivery import ParcelQuery
 from orderbridge.core.errors import AuthError, ConfigError, MalformedResponse
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceHTTP, ServicePolicy
 from orderbridge.http.oauth import BearerTokens, IssuedToken, lifetime_of
 
 SERVICE = "ups"
@@ -51,7 +50,7 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
     return text(first.get("code")), text(first.get("message"), 300)
 
 
-class UPSClient:
+class UPSClient(ProviderClient):
     """Follows UPS packages. Pass `transport=` to mount the simulator; `clock` ages the token."""
 
     name = PROVIDER
@@ -84,23 +83,8 @@ class UPSClient:
         self._tokens = BearerTokens(self._fetch_token, clock=clock)
 
     @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    @property
     def token_fetches(self) -> int:
         return self._tokens.fetches
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def _fetch_token(self) -> IssuedToken:
         # Asking for a token twice is harmless, so ServiceHTTP may repeat it after a timeout or a 5xx.
