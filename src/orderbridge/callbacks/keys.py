@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy, ip_forbidden
+from orderbridge.config import HttpSettings
 from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.core.redaction import register_secret
+from orderbridge.http.transport import production_transport
 
 KEY_TIMEOUT_S = 10.0
 KEY_MAX_BYTES = 64 * 1024
@@ -43,8 +45,9 @@ async def system_resolve(host: str) -> list[str]:
 class SigningKeys:
     """Signing keys per (tenant, key_url), kept `ttl` so a burst of callbacks costs one fetch.
 
-    Known gap: the addresses are checked, then httpx resolves the name again to connect, so a DNS
-    answer that changes in between (rebinding) is not pinned; pinning needs a custom transport.
+    Keys come over the production transport (`[http] proxy`, `ca_bundle`, the system trust store).
+    Known gap: the addresses are checked, then the transport (or the proxy) resolves the name again to
+    connect, so a DNS answer that changes in between (rebinding) is not pinned.
     """
 
     def __init__(
@@ -54,12 +57,23 @@ class SigningKeys:
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         resolve: Resolve = system_resolve,
+        http: HttpSettings | None = None,
     ) -> None:
         self._ttl = ttl
         self._clock = clock or SystemClock()
         self._resolve = resolve
         self._cache: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._pending: dict[tuple[str, str], asyncio.Future[str]] = {}
+        if transport is None:
+            # The production transport, so a web host that reaches ConnectWise only through `[http] proxy`
+            # (or HTTPS_PROXY), or behind a TLS-inspecting firewall (`[http] ca_bundle`), can fetch keys.
+            http = http or HttpSettings()
+            transport = production_transport(
+                connections=4,
+                keepalive_expiry_s=http.keepalive_expiry_s,
+                proxy=http.proxy.get_secret_value() if http.proxy is not None else None,
+                ca_bundle=http.ca_bundle,
+            )
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,

@@ -31,7 +31,7 @@ from orderbridge.callbacks.easypost import EasyPostReceiver
 from orderbridge.callbacks.keys import Resolve, SigningKeys, system_resolve
 from orderbridge.callbacks.payload import BadCallback, po_callback, read_envelope
 from orderbridge.callbacks.verify import CallbackRejected, KeyUrlPolicy
-from orderbridge.config import CallbacksSettings
+from orderbridge.config import CallbacksSettings, HttpSettings
 from orderbridge.config.directory import TenantDirectory
 from orderbridge.connectwise.signatures import signature_matches
 from orderbridge.core.clock import Clock, SystemClock
@@ -66,6 +66,7 @@ class CallbackReceiver:
         clock: Clock | None = None,
         key_transport: httpx.AsyncBaseTransport | None = None,
         resolve: Resolve = system_resolve,
+        http: HttpSettings | None = None,
     ) -> None:
         self.store = store
         self.tenants = tenants
@@ -76,6 +77,7 @@ class CallbackReceiver:
             clock=self.clock,
             transport=key_transport,
             resolve=resolve,
+            http=http,
         )
         self.verified_budget = Budgets(self.limits.per_tenant_per_minute, self.clock)
         self.unverified_budget = Budgets(self.limits.unverified_per_source_per_minute, self.clock)
@@ -167,11 +169,12 @@ def callback_routes(
     clock: Clock | None = None,
     key_transport: httpx.AsyncBaseTransport | None = None,
     resolve: Resolve = system_resolve,
+    http: HttpSettings | None = None,
 ) -> list[BaseRoute]:
     """The routes `web/app.py` mounts with `create_app(..., extra_routes=callback_routes(...))`: ConnectWise's
     PO callbacks and EasyPost's tracker webhooks (callbacks/easypost.py)."""
     receiver = CallbackReceiver(
-        store, tenants, limits=limits, clock=clock, key_transport=key_transport, resolve=resolve
+        store, tenants, limits=limits, clock=clock, key_transport=key_transport, resolve=resolve, http=http
     )
     # EasyPost's tracker webhooks share the budgets: one flood cannot get a second allowance by switching route.
     easypost = EasyPostReceiver(store, tenants, receiver.limits, receiver.clock, budgets=receiver)

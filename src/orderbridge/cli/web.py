@@ -63,7 +63,7 @@ def web(ctx: click.Context, host: str, port: int, token: str | None) -> None:
                 if r.path == "/metrics"
             ]
             # Callbacks verify their own signature, so they sit outside the dashboard's token check.
-            extra = [*callback_routes(store, tenants, limits=settings.callbacks), *scrape]
+            extra = [*callback_routes(store, tenants, limits=settings.callbacks, http=settings.http), *scrape]
             each = {name: found for name in tenants.names() if (found := tenants.settings_for(name)) is not None}
             app = create_app(settings, store, token=token or None, extra_routes=extra, tenant_settings=each)
             where = f"[{host}]" if ":" in host else host
