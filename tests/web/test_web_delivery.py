@@ -136,3 +136,10 @@ def test_the_reports_page_has_the_delivery_table_and_the_json_the_same_figures(c
     assert everything["vs_carrier_on_time"] == 1 and everything["vs_carrier_measured"] == 1
     assert figures["delivery_by_carrier"]["UPS"]["vs_carrier_overdue"] == 0  # estimate day is today
     assert figures["delivery_by_ship_method"]["FG"]["packages"] == 2
+
+
+def test_no_stored_link_that_is_not_http_becomes_an_href_anywhere_on_the_po_page(client: TestClient) -> None:
+    """The shipping card rendered the facts' links as they were stored; it now keeps only http(s) ones."""
+    html = client.get("/po/default/7", headers=HTML).text
+    assert 'href="javascript:' not in html
+    assert "H320463803" in html, "the number is still shown, as text"

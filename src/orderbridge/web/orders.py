@@ -24,7 +24,7 @@ from orderbridge.store.outbox import messages_for
 from orderbridge.web import params
 from orderbridge.web.packages import po_packages
 from orderbridge.web.po_customer import customer_view
-from orderbridge.web.rendering import Renderer, csv_response, cw_value
+from orderbridge.web.rendering import Renderer, csv_response, cw_value, web_url
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
@@ -123,7 +123,8 @@ class OrderViews:
             )
         alerts = list_alerts(self.store, tenant=tenant, po_id=po_id, state="all")
         row = facts[0] if facts else None
-        urls = {t.number: t.url for t in row.tracking} if row else {}
+        # Only http(s) links are rendered, whatever the stored facts hold (rendering.web_url).
+        urls = {t.number: web_url(t.url) for t in row.tracking} if row else {}
         context = {
             "tab": "orders",
             "tenant": tenant,

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from orderbridge.core.delivery import ParcelState, ScanEvent, TrackedParcel
 from orderbridge.rules.carriers import tracking_link
 from orderbridge.store import Store
 from orderbridge.store.parcels import load_parcels
+from orderbridge.web.rendering import web_url
 
 STATE_LABELS: Mapping[ParcelState, str] = {
     ParcelState.UNKNOWN: "Not known to the carrier yet",
@@ -54,10 +54,6 @@ class PackageView:
     scans: Sequence[ScanEvent]  # newest first
 
 
-def _web(url: str | None) -> str | None:
-    return url if url and urlsplit(url).scheme.lower() in ("http", "https") else None
-
-
 def _css(parcel: TrackedParcel) -> str:
     if parcel.delivered:
         return "warn" if parcel.delivered_elsewhere else "ok"
@@ -76,7 +72,9 @@ def _followed_by(parcel: TrackedParcel) -> str:
 
 def package_view(parcel: TrackedParcel, urls: Mapping[str, str | None]) -> PackageView:
     """One package for the page; `urls` are the PO's tracking links from its facts (the tenant's templates)."""
-    url = _web(urls.get(parcel.tracking_number)) or _web(tracking_link(parcel.tracking_number, None, parcel.carrier))
+    url = web_url(urls.get(parcel.tracking_number)) or web_url(
+        tracking_link(parcel.tracking_number, None, parcel.carrier)
+    )
     return PackageView(
         number=parcel.tracking_number,
         url=url,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from starlette.requests import Request
@@ -62,6 +62,12 @@ def stage_css(stage: Stage | None) -> str:
     return f"stage-{stage.name.lower()}" if stage is not None else "stage-none"
 
 
+def web_url(url: str | None) -> str | None:
+    """`url` when it is an http(s) link, else None: a stored link becomes an href only then (the
+    `web_url` filter in templates; facts are built http(s)-only, and the page does not rely on it)."""
+    return url if url and urlsplit(url).scheme.lower() in ("http", "https") else None
+
+
 def make_environment(zone: DisplayZone = UTC_DISPLAY) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -74,6 +80,7 @@ def make_environment(zone: DisplayZone = UTC_DISPLAY) -> jinja2.Environment:
     env.globals["zone"] = zone.label  # every page's footer and time columns say which zone they are in
     env.filters["stage_css"] = stage_css
     env.filters["cw_value"] = cw_value
+    env.filters["web_url"] = web_url
     env.globals["rule_labels"] = RULE_LABELS
     env.globals["stages"] = list(Stage)
     env.globals["csrf_field"] = CSRF_FIELD
