@@ -235,6 +235,16 @@ SCHEDULE = [
         SLOW_TRANSIT,
     ),
     (
+        "an exception quiet for 5 hours: the in-transit pace",
+        parcel(state=ParcelState.EXCEPTION, last_scan_at=NOW - timedelta(hours=5)),
+        (NOW + timedelta(hours=12), None),
+    ),
+    (
+        "an exception quiet for 3 days: as long again",
+        parcel(state=ParcelState.EXCEPTION, last_scan_at=NOW - timedelta(days=3)),
+        (NOW + timedelta(days=3), None),
+    ),
+    (
         "waiting at an access point",
         parcel(state=ParcelState.OUT_FOR_DELIVERY, awaiting_pickup=True),
         (NOW + timedelta(hours=12), None),

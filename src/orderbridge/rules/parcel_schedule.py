@@ -10,6 +10,9 @@ The schedule, first match wins (each rule says which real situation it handles):
 4. No carrier scan for `give_up_days` (counted from the last scan, else the ship time): a lost label, a
    number nobody will ever scan; stop, and the grace rule applies.
 5. Out for delivery or after a failed attempt: the next scan is hours away, poll `poll_near_delivery_hours`.
+5a. An exception (damaged, held, an address problem): the carrier's next word may take days. Ask again
+   after as long as the package has already been quiet (at least `poll_in_transit_hours`), so a stuck
+   package's polls thin out geometrically instead of running to the budget; rule 4 still ends it.
 6. Waiting at an access point for the recipient: that takes days, poll at the in-transit pace.
 7. On the estimated day and the day after it: poll `poll_near_delivery_hours`. Not the day before: a
    package goes out for delivery on its day, so polling it at the near pace a day early found nothing
@@ -63,6 +66,8 @@ def next_poll(parcel: TrackedParcel, now: datetime, settings: CarrierSettings) -
         return now + transit, None
     if parcel.state in (ParcelState.OUT_FOR_DELIVERY, ParcelState.FAILED_ATTEMPT):
         return now + near, None
+    if parcel.state is ParcelState.EXCEPTION:
+        return now + max(transit, now - since), None
     estimate = parcel.estimate or parcel.tds_estimate
     if estimate is not None and timedelta(0) <= now.date() - estimate <= NEAR_WINDOW:
         return now + near, None
