@@ -197,3 +197,10 @@ def test_evaluation_opens_and_resolves_delivery_alerts(store: Store) -> None:
     later = evaluate_alerts(store, settings(), "t", NOW + timedelta(hours=3))
     assert [(a.po_id, a.rule) for a in later.resolved] == [(7, CARRIER_EXCEPTION)]
     assert open_alerts(store, "t") == {}
+
+
+def test_two_packages_in_trouble_read_as_a_plural() -> None:
+    troubled = [parcel(n, state=ParcelState.EXCEPTION, events=(IN_TRANSIT, EXCEPTION_SCAN)) for n in ("1Z1", "1Z2")]
+    found = delivery_findings(Packages("PO-9", troubled, NOW, AlertSettings()))
+    message = next(f.message for f in found if f.rule == CARRIER_EXCEPTION)
+    assert message.startswith("PO-9: 2 packages (1Z1, 1Z2) have a carrier exception"), message

@@ -96,7 +96,8 @@ def carrier_exception(s: Packages) -> Finding | None:
     scan = next((e for e in reversed(latest.events) if e.state in TROUBLE), None)
     said = f": {scan.description}" if scan is not None and scan.description else ""
     kind = "a failed delivery attempt" if latest.state is ParcelState.FAILED_ATTEMPT else "a carrier exception"
-    return _finding(CARRIER_EXCEPTION, s, held, f"has {kind}{said}")
+    verb = "has" if len(held) == 1 else "have"
+    return _finding(CARRIER_EXCEPTION, s, held, f"{verb} {kind}{said}")
 
 
 def delivered_elsewhere_or_returned(s: Packages) -> Finding | None:
