@@ -64,7 +64,8 @@ async def test_the_daemon_sleeps_until_the_earliest_due_order(store: Store) -> N
 async def test_the_daemon_wakes_for_a_parcel_poll_before_the_next_due_order(store: Store) -> None:
     """Carrier tracking on: a shipped package due for a poll in 2 hours shortens a 10-hour sleep."""
     clock = SimClock()
-    site = make_site(clock, carriers={"enabled": True, "poll_in_transit_hours": 2.0, "poll_near_delivery_hours": 2.0})
+    paces = {"poll_in_transit_hours": 2.0, "poll_near_delivery_hours": 2.0, "poll_far_hours": 2.0}
+    site = make_site(clock, carriers={"enabled": True, **paces})
     site.add(simple_order("PO-725", clock.now(), **SHIPPED))
     sleep = SimSleep(clock)
     sections = {"schedule": {**NO_JITTER, "shipped_minutes": 600}, "daemon": {"discovery_minutes": 1440}}

@@ -139,7 +139,10 @@ class CarrierSettings(Section):
     give_up_days: int = Field(
         default=10, ge=1, description="stop polling a package after this many days without a scan"
     )
-    poll_in_transit_hours: float = Field(default=12.0, gt=0, description="poll interval far from the estimate")
+    poll_in_transit_hours: float = Field(default=12.0, gt=0, description="poll interval in transit")
+    poll_far_hours: float = Field(
+        default=24.0, gt=0, description="poll interval while the estimated day is two or more days ahead"
+    )
     poll_near_delivery_hours: float = Field(
         default=3.0, gt=0, description="poll interval on and after the estimated day, and out for delivery"
     )

@@ -17,8 +17,8 @@ The schedule, first match wins (each rule says which real situation it handles):
 7. On the estimated day and the day after it: poll `poll_near_delivery_hours`. Not the day before: a
    package goes out for delivery on its day, so polling it at the near pace a day early found nothing
    (the bench's carrier journey phase: 5.3 calls per package before, 4.0 after; docs/performance.md).
-8. The estimated day two or more days ahead: once a day, or `poll_in_transit_hours` when that is
-   slower. Between hubs a package only moves on, which nobody acts on; the estimate itself is read
+8. The estimated day two or more days ahead: `poll_far_hours` (a day), or `poll_in_transit_hours` when
+   that is slower. Between hubs a package only moves on, which nobody acts on; the estimate itself is read
    daily, so a slip is still seen within a day.
 9. Otherwise (in transit with no estimate or a passed one, label only, not known yet): poll
    `poll_in_transit_hours`.
@@ -44,7 +44,6 @@ from orderbridge.core.delivery import (
 )
 
 NEAR_WINDOW = timedelta(days=1)  # "near the estimate": the estimated day to the day after it
-FAR_PACE = timedelta(days=1)  # far from the estimate: once a day
 TROUBLE = (ParcelState.EXCEPTION, ParcelState.FAILED_ATTEMPT)
 
 
@@ -74,7 +73,7 @@ def next_poll(parcel: TrackedParcel, now: datetime, settings: CarrierSettings) -
     if estimate is not None and estimate - now.date() > NEAR_WINDOW:
         # A day from now is still before the estimated day (two or more days ahead), so this never skips
         # the near window; a slower configured pace (webhooks carry the news) is kept as it is.
-        return now + max(transit, FAR_PACE), None
+        return now + max(transit, timedelta(hours=settings.poll_far_hours)), None
     return now + transit, None
 
 
