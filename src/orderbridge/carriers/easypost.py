@@ -24,13 +24,13 @@ from urllib.parse import quote
 import httpx
 
 from orderbridge.carriers.easypost_map import PROVIDER, TrackerError, parcel_status
-from orderbridge.carriers.provider import ProviderClient, TrackResult, distinct, track_each
+from orderbridge.carriers.provider import TrackResult, distinct, track_each
 from orderbridge.carriers.replies import decode, refusal, text
 from orderbridge.config import EasyPostSettings, HttpSettings
 from orderbridge.core.delivery import ParcelQuery
 from orderbridge.core.errors import ConfigError
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceClient, ServiceHTTP, ServicePolicy
 
 SERVICE = "easypost"
 # Our carrier names (rules/carriers.py) as EasyPost spells them; "DHLExpress" is UNCONFIRMED (§1.4).
@@ -55,7 +55,7 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
     return text(error.get("code")), message
 
 
-class EasyPostClient(ProviderClient):
+class EasyPostClient(ServiceClient):
     """Follows packages of any carrier EasyPost supports. Pass `transport=` to mount the simulator."""
 
     name = PROVIDER

@@ -22,14 +22,14 @@ from typing import Any
 import httpx
 
 from orderbridge.carriers.fedex_map import PROVIDER, parcel_status
-from orderbridge.carriers.provider import ProviderClient, TrackResult, chunks, distinct, track_batches
+from orderbridge.carriers.provider import TrackResult, chunks, distinct, track_batches
 from orderbridge.carriers.replies import decode, records, refusal, text
 from orderbridge.config import FedExSettings, HttpSettings
 from orderbridge.core.clock import Clock
 from orderbridge.core.delivery import ParcelQuery
 from orderbridge.core.errors import AuthError, ConfigError, MalformedResponse
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceClient, ServiceHTTP, ServicePolicy
 from orderbridge.http.oauth import BearerTokens, IssuedToken, lifetime_of
 
 SERVICE = "fedex"
@@ -46,7 +46,7 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
     return text(first.get("code")), text(first.get("message"), 300)
 
 
-class FedExClient(ProviderClient):
+class FedExClient(ServiceClient):
     """Follows FedEx packages, 30 to a request. Pass `transport=` to mount the simulator; `clock` ages the
     token."""
 

@@ -22,37 +22,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
-from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Protocol, TypeVar
 
 from orderbridge.core.delivery import ParcelQuery, ParcelStatus
 from orderbridge.core.errors import AuthError, OrderbridgeError, TransientApiError
-from orderbridge.http import CallStats, ServiceHTTP
+from orderbridge.http import CallStats
 
 TrackResult = ParcelStatus | str
 T = TypeVar("T")
-
-
-class ProviderClient:
-    """What the three provider clients share: their ServiceHTTP (the one outbound policy), its call
-    counts, and closing it (also as an async context manager)."""
-
-    _http: ServiceHTTP
-
-    @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
 
 class CarrierProvider(Protocol):

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import httpx
 
-from orderbridge.carriers.provider import ProviderClient, TrackResult, distinct, track_each
+from orderbridge.carriers.provider import TrackResult, distinct, track_each
 from orderbridge.carriers.replies import decode, records, refusal, text
 from orderbridge.carriers.ups_map import PROVIDER, not_found, parcel_status
 from orderbridge.config import HttpSettings, UPSSettings
@@ -32,7 +32,7 @@ from orderbridge.core.clock import Clock
 from orderbridge.core.delivery import ParcelQuery
 from orderbridge.core.errors import AuthError, ConfigError, MalformedResponse
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceClient, ServiceHTTP, ServicePolicy
 from orderbridge.http.oauth import BearerTokens, IssuedToken, lifetime_of
 
 SERVICE = "ups"
@@ -50,7 +50,7 @@ def _summary(body: Any) -> tuple[str | None, str | None]:
     return text(first.get("code")), text(first.get("message"), 300)
 
 
-class UPSClient(ProviderClient):
+class UPSClient(ServiceClient):
     """Follows UPS packages. Pass `transport=` to mount the simulator; `clock` ages the token."""
 
     name = PROVIDER

@@ -12,7 +12,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -35,7 +34,7 @@ from orderbridge.connectwise.replies import SERVICE, MalformedApiResponse, decod
 from orderbridge.core.domain import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus, ShipmentMethod
 from orderbridge.core.errors import MalformedResponse
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceClient, ServiceHTTP, ServicePolicy
 
 __all__ = ["ConnectWiseClient", "MalformedApiResponse"]
 
@@ -52,7 +51,7 @@ def tracked(tracking_field: str) -> str:
     return all_of(condition("caption", "=", tracking_field), condition("value", "=", True))
 
 
-class ConnectWiseClient:
+class ConnectWiseClient(ServiceClient):
     """One tenant's ConnectWise API. Pass `transport=httpx.ASGITransport(app)` to talk to the simulator."""
 
     def __init__(
@@ -83,21 +82,6 @@ class ConnectWiseClient:
 
     def __repr__(self) -> str:
         return f"ConnectWiseClient(company={self._settings.company!r}, base_url={self._settings.base_url!r})"
-
-    @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> ConnectWiseClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def _call(
         self,

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from types import TracebackType
-from typing import Self
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -25,14 +23,14 @@ from orderbridge.core.errors import (
     TransientApiError,
 )
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceClient, ServiceHTTP, ServicePolicy
 from orderbridge.tdsynnex.request import StatusRequestTemplate
 from orderbridge.tdsynnex.xml import parse_status_response
 
 SERVICE = "tdsynnex"
 
 
-class XmlServiceClient:
+class XmlServiceClient(ServiceClient):
     """What every TD SYNNEX XML service client shares: credentials, the HTTP policy and its lifetime."""
 
     service = SERVICE
@@ -52,21 +50,6 @@ class XmlServiceClient:
             self.service, http, concurrency=settings.concurrency, requests_per_minute=settings.requests_per_minute
         )
         self._http = ServiceHTTP(policy, transport=transport, sleep=sleep)
-
-    @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
 
 class TDSynnexClient(XmlServiceClient):

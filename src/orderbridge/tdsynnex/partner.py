@@ -11,7 +11,6 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from orderbridge.core.clock import Clock, SystemClock
 from orderbridge.core.domain import DistributorOrder
 from orderbridge.core.errors import AuthError, InvalidPurchaseOrder, MalformedResponse, RequestRejected
 from orderbridge.core.redaction import register_secret
-from orderbridge.http import CallStats, Reply, ServiceHTTP, ServicePolicy
+from orderbridge.http import Reply, ServiceClient, ServiceHTTP, ServicePolicy
 from orderbridge.http.oauth import BearerTokens, IssuedToken, lifetime_of
 from orderbridge.tdsynnex.client import check_reply
 from orderbridge.tdsynnex.partner_models import NOT_FOUND_WORDS, error_message, normalise_order, not_found_order
@@ -34,7 +33,7 @@ _ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,29}")
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
-class PartnerClient:
+class PartnerClient(ServiceClient):
     """Looks up TD SYNNEX sales orders. Pass `transport=` to mount the simulator in-process; token and API
     hosts may differ (sso.* vs api.*), and one transport serves both."""
 
@@ -59,21 +58,6 @@ class PartnerClient:
         self._http = ServiceHTTP(policy, headers={"Accept": "application/json"}, transport=transport, sleep=sleep)
         # The token is cached and refreshed by the shared cache (http/oauth.py), on this client's clock.
         self._tokens = BearerTokens(self._fetch_token, clock=self._clock)
-
-    @property
-    def stats(self) -> CallStats:
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> PartnerClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     @property
     def token_fetches(self) -> int:
